@@ -1,0 +1,3 @@
+import type { Family } from './types';
+
+export const family: Family = {};
