@@ -13,17 +13,17 @@ export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'uin
 export interface TensorVal { k: 'tensor'; shape: Shape | null; dtype: DType; why?: string }
 export interface UnknownVal { k: 'unknown'; why: string }
 
-/** A `nn.Module` leaf from torch.nn (Conv2d, Linear, …). `cfg` is null when a constructor argument was unknown. */
+/** A `nn.Module` leaf from torch.nn (Conv2d, Linear, …). When a constructor argument was unknown, `why` says which and `cfg` is unusable. */
 export interface TorchModuleVal {
   k: 'torchmodule';
   type: string;
   cfg: unknown;
-  /** why cfg is null */
+  /** set when the configuration is unknown */
   why?: string;
   /** source line (0-based) where it was constructed */
   line: number;
-  /** container modules hold their children here (Sequential, ModuleList, ModuleDict), in registration order */
-  children?: Map<string, ModuleLike>;
+  /** the bound constructor arguments (`m.in_channels`, `m.kernel_size` read from here) */
+  args: Map<string, Py>;
   training: boolean;
   id: number;
 }
@@ -64,6 +64,8 @@ export interface ClassVal {
   line: number;
   /** true when the class derives (transitively) from nn.Module */
   isModule: boolean;
+  /** for torch.nn leaf classes (`nn.Conv2d`): the registry name; calling the class builds a TorchModuleVal */
+  torchType?: string;
 }
 
 export interface BoundMethodVal { k: 'bound'; self: Py; fn: FuncVal | BuiltinVal }
@@ -103,6 +105,8 @@ export type Py =
 export interface Scope {
   vars: Map<string, Py>;
   parent: Scope | null;
+  /** a class body's scope: not visible from the methods defined in it */
+  isClass?: boolean;
   /** names declared `global`/`nonlocal` in this scope */
   globals?: Set<string>;
 }

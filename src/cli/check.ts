@@ -1,0 +1,92 @@
+/** `dcgan-lab check`: the contract is in DESIGN.md; the table imitates torchinfo. */
+import { readFileSync } from 'node:fs';
+import { FileAnalysis } from '../core/analysis';
+import { checkFile, checkModel, type CheckResult } from '../core/check';
+import { splitArgv } from '../core/python/argv';
+import type { ShapeOut } from '../core/trace';
+import { UsageError, parseArgs } from './main';
+
+export async function runCheck(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['model', 'ctor', 'input', 'argv'], ['json', 'sweep']);
+  if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? 'check needs a FILE' : `check takes one FILE, got ${args.positional.length}`);
+  const file = args.positional[0];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`dcgan-lab: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    return 2;
+  }
+  const model = args.options.get('model')?.at(-1);
+  const ctor = args.options.get('ctor')?.at(-1);
+  const inputs = args.options.get('input') ?? [];
+  if (!model && (ctor !== undefined || inputs.length > 0)) throw new UsageError('--ctor and --input need --model');
+  const analysis = await FileAnalysis.create(text, { argv: splitArgv(args.options.get('argv')?.at(-1) ?? '') });
+  const json = args.flags.has('json');
+  const sweep = args.flags.has('sweep');
+
+  if (model) {
+    if (!analysis.classNamed(model)) {
+      process.stderr.write(`dcgan-lab: ${file}: no class '${model}' (classes: ${analysis.modelClasses().map((c) => c.name).join(', ') || 'none'})\n`);
+      return 2;
+    }
+    const r = checkModel(analysis, { model, ctor, inputs, sweep });
+    process.stdout.write(json ? `${JSON.stringify(contract(r))}\n` : render(file, r));
+    return r.error ? 1 : 0;
+  }
+  const results = checkFile(analysis, { sweep });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ file, models: results.map(contract), errors: analysis.moduleErrors.map((e) => ({ message: e.message, line: e.line + 1 })) })}\n`);
+  } else {
+    if (results.length === 0) process.stdout.write(`${file}: no nn.Module classes or model calls found\n`);
+    for (const r of results) process.stdout.write(render(file, r));
+  }
+  return results.some((r) => r.error) ? 1 : 0;
+}
+
+/** The JSON contract's field order first, extensions after. */
+function contract(r: CheckResult): object {
+  return {
+    model: r.model, output: r.output, error: r.error ? { message: r.error.message, line: r.error.line, module: r.error.module } : null,
+    modules: r.modules.map((m) => ({ path: m.path, type: m.type, line: m.line, output: m.output, params: m.params })),
+    inputs: r.inputs, params: r.params, warnings: r.warnings, source: r.source, ...(r.outputWhy ? { outputWhy: r.outputWhy } : {}),
+    ...(r.sweep ? { sweep: { summary: r.sweep.summary, working: compactRanges(r.sweep.working) } } : {}),
+    ...(r.line ? { line: r.line } : {}),
+  };
+}
+
+export function fmtShape(s: ShapeOut): string {
+  if (s === null) return '?';
+  if (s.length > 0 && Array.isArray(s[0])) return `(${(s as ShapeOut[]).map(fmtShape).join(', ')})`;
+  return `[${(s as number[]).join(', ')}]`;
+}
+
+function compactRanges(xs: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
+    out.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
+    i = j;
+  }
+  return out.join(',');
+}
+
+function render(file: string, r: CheckResult): string {
+  const lines: string[] = [];
+  const where = r.line ? `${file}:${r.line}` : file;
+  lines.push(`${r.model}  (${where}; input ${r.inputs.map(fmtShape).join(', ') || '?'} from ${r.source})`);
+  const rows = r.modules.map((m) => [`${m.path}`, m.type, fmtShape(m.output), m.params === null ? '?' : m.params.toLocaleString('en-US'), `${m.line}`]);
+  if (r.error && r.error.module) rows.push([r.error.module, '✗', 'error', '', `${r.error.line}`]);
+  const head = ['Layer', 'Type', 'Output shape', 'Params', 'Line'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  lines.push(rule, line(head), rule, ...rows.map(line), rule);
+  lines.push(`Parameters: ${r.params === null ? 'unknown (a layer\'s configuration is unknown)' : r.params.toLocaleString('en-US')}`);
+  if (r.error) lines.push(`✗ ${r.error.type}: ${r.error.message}`, `  at ${file}:${r.error.line}${r.error.module ? ` (${r.error.module})` : ''}`);
+  else lines.push(`Output: ${fmtShape(r.output)}${r.output === null && r.outputWhy ? ` (unknown: ${r.outputWhy})` : ''}`);
+  for (const w of r.warnings) lines.push(`⚠ ${file}:${w.line}: ${w.message}`);
+  if (r.sweep) lines.push(`Sweep 8–1024: ${r.sweep.summary}`);
+  return `${lines.join('\n')}\n\n`;
+}

@@ -1,0 +1,79 @@
+/**
+ * `dcgan-lab check | train | bench`. This file parses the command line and dispatches; each command lives in
+ * its own file. Exit codes: 0 all fits, 1 a shape error was found, 2 usage or file errors.
+ */
+import { runCheck } from './check';
+
+export const USAGE = `Usage:
+  dcgan-lab check FILE [--model CLASS] [--ctor "(args)"] [--input "EXPR"]... [--argv "ARGS"] [--sweep] [--json]
+
+  check   Statically trace a PyTorch model file (the file is never executed).
+          --model CLASS   the nn.Module class to check (default: every example call in the file,
+                          then every nn.Module class with an inferred input)
+          --ctor "(…)"    constructor arguments, a Python expression in the file's module scope
+          --input "EXPR"  an input, e.g. "torch.randn(8, 3, 64, 64)" (repeat for several forward() arguments)
+          --argv "…"      what sys.argv[1:] would be, for argparse defaults and overrides
+          --sweep         also sweep square input sizes 8…1024 and say which work
+          --json          machine-readable output
+
+Exit status: 0 when everything fits, 1 when a shape error is found, 2 on usage or file errors.`;
+
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  positional: string[];
+  options: Map<string, string[]>;
+  flags: Set<string>;
+}
+
+/** `--name value`, `--name=value`, repeated options collected in order; `flags` lists valueless ones. */
+export function parseArgs(argv: string[], valued: string[], flagNames: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string[]>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (flagNames.includes(name)) { flags.add(name); continue; }
+      if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      options.set(name, [...(options.get(name) ?? []), value]);
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, options, flags };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check': return await runCheck(rest);
+      case undefined: case '-h': case '--help': case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`dcgan-lab: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => {
+      process.stderr.write(`dcgan-lab: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,285 @@
+/**
+ * The analysis of one Python file: it is parsed once, its module-level code is interpreted once (statically),
+ * and the result answers every question the editor, the diagram, the CLI and the trainer ask:
+ * which nn.Module classes exist, which example calls the file makes, and the trace of any model call.
+ */
+import { loadParser, parsePython, type ParseResult } from './python/parser';
+import { BreakSignal, BudgetExceeded, ContinueSignal, PyException, ReturnSignal } from './python/errors';
+import { Interpreter } from './python/interpreter';
+import type { SyntaxNode } from './python/parser';
+import { tensor, type ClassVal, type ModuleLike, type ObjectVal, type Py, type Shape } from './python/values';
+import { TorchEnvironment, isModuleValue, namedModules } from './torchEnv';
+import { TraceRecorder, isLeaf, paramCount, shapeOf, traceCall, typeOf, whyUnknown, type Trace, type TraceError } from './trace';
+import { registry } from './torch/registry';
+
+export interface AnalysisOptions {
+  /** sys.argv[1:] for argparse */
+  argv?: string[];
+}
+
+export interface ModelClass {
+  name: string;
+  /** 0-based line of `class X(...)` */
+  line: number;
+  node: SyntaxNode;
+}
+
+/** A model call made by the file's own module-level code, e.g. `netD(torch.randn(2, 3, 64, 64))`. */
+export interface ExampleCall {
+  /** 0-based line of the call */
+  line: number;
+  className: string;
+  model: ModuleLike;
+  trace: Trace;
+}
+
+export interface InferredInput {
+  inputs: Py[];
+  /** how the input was chosen, for display (e.g. "first layer Conv2d(3, …) → [2, 3, 64, 64]") */
+  how: string;
+}
+
+type Parser = Awaited<ReturnType<typeof loadParser>>;
+
+export class FileAnalysis {
+  readonly env = new TorchEnvironment(registry);
+  readonly interp: Interpreter;
+  readonly parsed: ParseResult;
+  /** errors raised by module-level statements (each statement is analysed even after an earlier one raised) */
+  readonly moduleErrors: TraceError[] = [];
+  readonly examples: ExampleCall[] = [];
+  readonly warnings: { message: string; line: number }[] = [];
+
+  private constructor(private readonly parser: Parser, readonly text: string, readonly options: AnalysisOptions) {
+    this.parsed = parsePython(parser, text);
+    this.interp = new Interpreter(this.env, (src) => parsePython(parser, src), { argv: options.argv });
+    this.env.attach(this.interp);
+    this.runModuleLevel();
+  }
+
+  static async create(text: string, options: AnalysisOptions = {}): Promise<FileAnalysis> {
+    return FileAnalysis.createSync(await loadParser(), text, options);
+  }
+
+  /** For callers that already hold the loaded parser (the sweep, the fuzzer, the language server). */
+  static createSync(parser: Parser, text: string, options: AnalysisOptions = {}): FileAnalysis {
+    return new FileAnalysis(parser, text, options);
+  }
+
+  static loadParser(): Promise<Parser> {
+    return loadParser();
+  }
+
+  /** Interpret module-level code; every top-level call of a model becomes an example call with its trace. */
+  private runModuleLevel(): void {
+    const interp = this.interp;
+    let root: { m: ModuleLike; line: number; rec: TraceRecorder } | null = null;
+    let depth = 0;
+    interp.hooks = {
+      enterModule: (m, args) => {
+        if (depth++ === 0) {
+          const paths = new Map<ModuleLike, string>(namedModules(m).map(([p, x]) => [x, p]));
+          root = { m, line: interp.line, rec: new TraceRecorder(registry, paths) };
+        }
+        root!.rec.hooks().enterModule!(m, args);
+      },
+      exitModule: (m, args, result, error) => {
+        const r = root!;
+        r.rec.hooks().exitModule!(m, args, result, error);
+        if (--depth === 0) {
+          if (error) r.rec.recordError(error);
+          this.examples.push({
+            line: r.line, className: typeOf(r.m), model: r.m,
+            trace: {
+              inputs: args.pos.map((a) => shapeOf(a) as Shape | null),
+              output: error ? null : shapeOf(result), outputWhy: error ? undefined : whyUnknown(result),
+              error: r.rec.error, calls: r.rec.calls, warnings: r.rec.warnings,
+            },
+          });
+          root = null;
+        }
+      },
+      warn: (message, line) => {
+        if (root) root.rec.warnings.push({ message, line });
+        else this.warnings.push({ message, line });
+      },
+    };
+    // TraceRecorder.hooks() makes a fresh closure over the same recorder state, so calling it per event is fine
+    for (const stmt of topLevelStatements(this.parsed.tree.rootNode)) {
+      depth = 0;
+      root = null;
+      interp.resetBudget(2_000_000);
+      try {
+        interp.exec(stmt, interp.globals);
+      } catch (e) {
+        if (e instanceof PyException) {
+          if (e.pyType !== 'SystemExit') this.moduleErrors.push({ message: e.message.split('\n')[0], pyType: e.pyType, line: e.line, module: null, moduleType: null });
+        } else if (!(e instanceof BudgetExceeded || e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) {
+          throw e;
+        }
+      }
+    }
+    interp.hooks = {};
+  }
+
+  /** The user's nn.Module classes, in source order. */
+  modelClasses(): ModelClass[] {
+    const out: ModelClass[] = [];
+    for (const v of this.interp.globals.vars.values()) {
+      if (v.k === 'class' && v.isModule && v.node) out.push({ name: v.name, line: v.line, node: v.node });
+    }
+    return out.sort((a, b) => a.line - b.line);
+  }
+
+  classNamed(name: string): ClassVal | null {
+    const v = this.interp.globals.vars.get(name);
+    return v && v.k === 'class' ? v : null;
+  }
+
+  /**
+   * An instance of a model class: built with `ctor` (a Python expression of the constructor's arguments,
+   * evaluated in module scope) or else the file's own module-level instance, or else the constructor's defaults.
+   */
+  instantiate(className: string, ctor?: string): { model: ModuleLike; how: string } {
+    const cls = this.classNamed(className);
+    if (!cls) throw new PyException('NameError', `name '${className}' is not defined`, 0);
+    if (ctor === undefined) {
+      const existing = [...this.interp.globals.vars.entries()].find(([, v]) => v.k === 'object' && v.cls === cls);
+      if (existing) return { model: existing[1] as ObjectVal, how: `the file's instance \`${existing[0]}\`` };
+    }
+    const argsText = ctor === undefined ? '()' : ctor.trim();
+    const src = `${className}${argsText.startsWith('(') ? argsText : `(${argsText})`}`;
+    this.interp.resetBudget(2_000_000);
+    const v = this.interp.evalExpression(src);
+    if (!isModuleValue(v)) {
+      const why = v.k === 'unknown' ? v.why : `it is a ${v.k}`;
+      throw new PyException('TypeError', `${src} did not build an nn.Module: ${why}`, cls.line);
+    }
+    return { model: v as ModuleLike, how: ctor === undefined ? 'the constructor defaults' : src };
+  }
+
+  /** Evaluate Python expressions (inputs) in module scope. */
+  evaluate(expr: string): Py {
+    this.interp.resetBudget(2_000_000);
+    return this.interp.evalExpression(expr);
+  }
+
+  /** Trace `model(*inputs)`. */
+  trace(model: ModuleLike, inputs: Py[]): Trace {
+    return traceCall(this.interp, registry, model, inputs);
+  }
+
+  /**
+   * Infer an input for a model from the first layer that consumes each forward() argument
+   * (Conv2d(3, …) → [2, 3, S, S]; Linear(100, …) → [2, 100]; Embedding → int64 [2]).
+   * S is the file's image-size constant when it has one, else 64.
+   */
+  inferInput(model: ModuleLike): InferredInput | null {
+    const fwd = model.k === 'object' ? this.interp.findClassAttr(model.cls, 'forward') : undefined;
+    let nParams = 1;
+    if (fwd && fwd.k === 'func') {
+      const params = fwd.node.childForFieldName('parameters')?.namedChildren.filter((p) => p && p.type !== 'comment') ?? [];
+      const positional = params.filter((p) => p && (p.type === 'identifier' || p.type === 'typed_parameter'));
+      nParams = Math.max(1, positional.length - 1);
+      if (params.some((p) => p && (p.type === 'list_splat_pattern'))) return null;
+    }
+    const probes = Array.from({ length: nParams }, (_, i) => tensor(null, 'float32', `probe ${i}`));
+    const firstUse = new Map<number, ModuleLike>();
+    const saved = this.interp.hooks;
+    this.interp.hooks = {
+      enterModule: (m, args) => {
+        if (!isLeaf(m)) return;
+        const i = probes.indexOf(args.pos[0] as never);
+        if (i >= 0 && !firstUse.has(i)) firstUse.set(i, m);
+      },
+    };
+    this.interp.resetBudget(1_000_000);
+    try {
+      this.interp.call(model, { pos: probes, kw: new Map() });
+    } catch (e) {
+      if (!(e instanceof PyException || e instanceof BudgetExceeded)) throw e;
+    } finally {
+      this.interp.hooks = saved;
+    }
+    const size = this.imageSizeConstant() ?? 64;
+    const inputs: Py[] = [];
+    const hows: string[] = [];
+    for (let i = 0; i < nParams; i++) {
+      const m = firstUse.get(i);
+      const shape = m ? inputShapeFor(m, size) : null;
+      if (!m || !shape) return null;
+      inputs.push(tensor(shape.shape, shape.dtype));
+      hows.push(`${typeOf(m)} → [${shape.shape.join(', ')}]`);
+    }
+    return { inputs, how: `inferred from the first layer: ${hows.join('; ')}` };
+  }
+
+  /** The file's image size (`img_size`, `image_size`, `imageSize`, `opt.img_size` …), if it has one. */
+  imageSizeConstant(): number | null {
+    const pick = (vars: Iterable<[string, Py]>): number | null => {
+      for (const [k, v] of vars) {
+        if (/^(img_?size|image_?size|imagesize|imsize|resolution|img_?res)$/i.test(k) && v.k === 'int' && v.v >= 4) return v.v;
+      }
+      return null;
+    };
+    const direct = pick(this.interp.globals.vars.entries());
+    if (direct !== null) return direct;
+    for (const v of this.interp.globals.vars.values()) {
+      if (v.k === 'namespace' && v.name === 'Namespace') {
+        const r = pick(v.attrs.entries());
+        if (r !== null) return r;
+      }
+    }
+    return null;
+  }
+
+  paramCount(m: ModuleLike): number | null {
+    return paramCount(registry, m);
+  }
+}
+
+/** Top-level statements, with the body of `if __name__ == "__main__":` flattened so one failing call does not hide the rest. */
+function topLevelStatements(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const s of root.namedChildren) {
+    if (!s) continue;
+    const cond = s.type === 'if_statement' ? s.childForFieldName('condition') : null;
+    if (cond && /^__name__\s*==\s*['"]__main__['"]$/.test(cond.text) && s.childrenForFieldName('alternative').length === 0) {
+      out.push(...(s.childForFieldName('consequence')!.namedChildren.filter((c): c is SyntaxNode => !!c)));
+    } else {
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+function argInt(m: ModuleLike, name: string, index: number): number | null {
+  if (m.k !== 'torchmodule') return null;
+  const v = m.args.get(name) ?? [...m.args.values()][index];
+  return v && v.k === 'int' ? v.v : null;
+}
+
+const BATCH = 2;
+
+function inputShapeFor(m: ModuleLike, size: number): { shape: Shape; dtype: 'float32' | 'int64' } | null {
+  if (m.k !== 'torchmodule') return null;
+  const t = m.type;
+  if (/^Conv2d$|^BatchNorm2d$|^InstanceNorm2d$|^MaxPool2d$|^AvgPool2d$/.test(t)) {
+    const c = argInt(m, t.startsWith('Conv') ? 'in_channels' : 'num_features', 0);
+    return c === null ? null : { shape: [BATCH, c, size, size], dtype: 'float32' };
+  }
+  if (t === 'ConvTranspose2d') {
+    const c = argInt(m, 'in_channels', 0);
+    return c === null ? null : { shape: [BATCH, c, 1, 1], dtype: 'float32' };
+  }
+  if (t === 'Conv1d' || t === 'BatchNorm1d') {
+    const c = argInt(m, t === 'Conv1d' ? 'in_channels' : 'num_features', 0);
+    return c === null ? null : { shape: t === 'Conv1d' ? [BATCH, c, size] : [BATCH, c], dtype: 'float32' };
+  }
+  if (t === 'Linear') {
+    const c = argInt(m, 'in_features', 0);
+    return c === null ? null : { shape: [BATCH, c], dtype: 'float32' };
+  }
+  if (t === 'Embedding') return { shape: [BATCH], dtype: 'int64' };
+  return null;
+}
