@@ -41,6 +41,9 @@ export interface InferredInput {
 
 type Parser = Awaited<ReturnType<typeof loadParser>>;
 
+/** evaluation steps for one top-level statement (a training loop at module level must not stall the editor) */
+const STATEMENT_BUDGET = 300_000;
+
 export class FileAnalysis {
   readonly env = new TorchEnvironment(registry);
   readonly interp: Interpreter;
@@ -88,6 +91,9 @@ export class FileAnalysis {
         r.rec.hooks().exitModule!(m, args, result, error);
         if (--depth === 0) {
           if (error) r.rec.recordError(error);
+          root = null;
+          // a call site inside a loop is one example, not one per iteration
+          if (this.examples.some((x) => x.line === r.line && x.model === r.m)) return;
           this.examples.push({
             line: r.line, className: typeOf(r.m), model: r.m,
             trace: {
@@ -96,7 +102,6 @@ export class FileAnalysis {
               error: r.rec.error, calls: r.rec.calls, warnings: r.rec.warnings,
             },
           });
-          root = null;
         }
       },
       warn: (message, line) => {
@@ -105,16 +110,22 @@ export class FileAnalysis {
       },
     };
     // TraceRecorder.hooks() makes a fresh closure over the same recorder state, so calling it per event is fine
-    for (const stmt of topLevelStatements(this.parsed.tree.rootNode)) {
+    for (const stmt of topLevelStatements(this.parsed.root)) {
       depth = 0;
       root = null;
-      interp.resetBudget(2_000_000);
+      interp.resetBudget(STATEMENT_BUDGET);
       try {
         interp.exec(stmt, interp.globals);
       } catch (e) {
         if (e instanceof PyException) {
           if (e.pyType !== 'SystemExit') this.moduleErrors.push({ message: e.message.split('\n')[0], pyType: e.pyType, line: e.line, module: null, moduleType: null });
-        } else if (!(e instanceof BudgetExceeded || e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) {
+        } else if (e instanceof BudgetExceeded) {
+          // a statement cut short may have left names half-updated: they become unknown rather than wrong
+          interp.resetBudget(STATEMENT_BUDGET);
+          try {
+            interp.unknownAssignments(stmt, interp.globals, `line ${stmt.startPosition.row + 1} is too long to evaluate statically`);
+          } catch { /* nothing more to forget */ }
+        } else if (!(e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) {
           throw e;
         }
       }

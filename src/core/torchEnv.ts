@@ -179,7 +179,8 @@ export class TorchEnvironment implements Environment {
   private torchClass(name: string): Py {
     const cached = this.torchClasses.get(name);
     if (cached) return cached;
-    if (!this.reg.modules.has(name)) return unknown(`torch.nn.${name} is not modelled`);
+    // a layer we do not model stays a layer: it keeps its place (and name) in the model, with unknown output
+    if (!this.reg.modules.has(name) && !/^[A-Z][A-Za-z0-9]*$/.test(name)) return unknown(`torch.nn.${name} is not modelled`);
     const cls = PyClassFactory.make(name, {}, [this.moduleClass]);
     cls.isModule = true;
     cls.torchType = name;
@@ -403,7 +404,11 @@ export class TorchEnvironment implements Environment {
   }
 
   private newTorchModule(type: string, args: CallArgs, line: number): Py {
-    const def = this.reg.modules.get(type)!;
+    const def = this.reg.modules.get(type);
+    if (!def) {
+      const loose = new Map<string, Py>([...args.pos.map((v, i): [string, Py] => [`arg${i}`, v]), ...args.kw]);
+      return { k: 'torchmodule', type, cfg: null, args: loose, line, training: true, id: this.interp.newId(), why: `torch.nn.${type} is not modelled yet` };
+    }
     let bound: Map<string, Py>;
     try {
       bound = bind(`${type}.__init__`, def.signature, args, def.extraKw);
@@ -438,10 +443,11 @@ export class TorchEnvironment implements Environment {
   }
 
   private forwardTorch(m: TorchModuleVal, args: CallArgs): Py {
-    const def = this.reg.modules.get(m.type)!;
+    const def = this.reg.modules.get(m.type);
     const input = args.pos[0];
     const unknownOut = (why: string): Py => tensor(null, input && input.k === 'tensor' ? input.dtype : 'float32', why);
     if (m.why !== undefined) return unknownOut(`${m.type}'s ${m.why ?? 'configuration is unknown'}`);
+    if (!def) return unknownOut(m.why ?? `torch.nn.${m.type} is not modelled`);
     try {
       return def.forward(m.cfg, args, { ...this.ctx(), training: m.training });
     } catch (e) {
@@ -508,7 +514,7 @@ export class TorchEnvironment implements Environment {
       case 'ndim': return t.shape ? int(t.shape.length) : unknown('ndim of a tensor of unknown shape');
       case 'dtype': return str(t.dtype);
       case 'device': return str('cpu');
-      case 'is_cuda': return FALSE;
+      case 'is_cuda': case 'is_xpu': case 'is_mps': case 'is_sparse': case 'is_quantized': case 'is_meta': return FALSE;
       case 'requires_grad': return FALSE;
       case 'grad': return NONE;
       case 'T': return t.shape ? tensor([...t.shape].reverse(), t.dtype) : t;
@@ -537,8 +543,8 @@ export class TorchEnvironment implements Environment {
   private torchModuleAttr(m: TorchModuleVal, name: string): Py | undefined {
     if (name === '__class__') return this.torchClass(m.type);
     if (name === 'training') return m.training ? TRUE : FALSE;
-    const def: ModuleDef = this.reg.modules.get(m.type)!;
-    if (m.why === undefined) {
+    const def: ModuleDef | undefined = this.reg.modules.get(m.type);
+    if (def && m.why === undefined) {
       const p = [...def.parameters(m.cfg), ...(def.buffers?.(m.cfg) ?? [])].find((x) => x.name === name);
       if (p) return tensor(p.shape, name === 'num_batches_tracked' ? 'int64' : 'float32');
       if ((name === 'bias' || name === 'weight') && def.signature.some((s) => s.name === 'bias' || s.name === 'affine' || s.name === 'elementwise_affine')) return NONE;

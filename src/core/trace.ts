@@ -65,8 +65,8 @@ export function paramCount(reg: TorchRegistry, m: ModuleLike): number | null {
     }
     return total;
   }
-  if (m.why !== undefined) return null;
-  const def = reg.modules.get(m.type)!;
+  const def = reg.modules.get(m.type);
+  if (m.why !== undefined || !def) return null;
   return def.parameters(m.cfg).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
 }
 

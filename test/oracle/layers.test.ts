@@ -444,6 +444,19 @@ function genNorm(): Cfg[] {
   g.call('F', 'batch_norm', [Ts([1]), null, null], { training: true });
   g.call('F', 'batch_norm', [Ts([0, 3]), null, null, Ts([3])], { training: true });
   g.call('F', 'batch_norm', [Ts([2, 4, 3]), Ts([4]), Ts([4]), null, Ts([5])]);
+  g.call('F', 'batch_norm', [Ts([2]), null, null], { training: true });
+  g.call('F', 'batch_norm', [Ts([2], 'int64'), null, null], { training: true });
+  g.call('F', 'batch_norm', [Ts([2]), Ts([0]), Ts([0])]);
+  g.call('F', 'batch_norm', [Ts([]), Ts([0]), Ts([0])]);
+  g.call('F', 'instance_norm', [Ts([2, 0, 3]), Ts([3]), Ts([3])]);
+  g.module('InstanceNorm1d', [I(3)], { track_running_stats: true }, [Ts([0, 2, 3])]);
+  g.module('InstanceNorm1d', [I(3)], { track_running_stats: true }, [Ts([0, 1, 3])]);
+  g.module('InstanceNorm1d', [I(3)], { track_running_stats: true }, [Ts([2, 0, 3])], false);
+  g.module('InstanceNorm1d', [I(3)], { track_running_stats: true }, [Ts([0, 3])]);
+  g.module('BatchNorm2d', [I(3)], { dtype: Dt('int64') }, [Ts([2, 3, 2, 2])]);
+  g.module('BatchNorm2d', [I(3)], { dtype: Dt('int64'), affine: false }, [Ts([2, 3, 2, 2], 'int64')]);
+  g.module('LayerNorm', [I(3)], { dtype: Dt('int32') }, [Ts([2, 3])]);
+  g.module('GroupNorm', [I(1), I(3)], { dtype: Dt('bool') }, [Ts([2, 3])]);
   g.call('F', 'instance_norm', [Ts([4])]);
   g.call('F', 'instance_norm', [Ts([2, 4])]);
   g.call('F', 'instance_norm', [Ts([2, 4, 3])], { use_input_stats: false });
@@ -509,6 +522,8 @@ function genActivation(): Cfg[] {
     g.module('PReLU', n === 1 && g.chance(0.5) ? [] : [I(n)], {}, [Ts(s, g.dtype(0.15, ['float64', 'int64']))]);
   }
   g.module('PReLU', [I(-1)], {}, [Ts([2])]);
+  g.module('PReLU', [I(2)], { dtype: Dt('int64') }, [Ts([2])]);
+  g.module('PReLU', [I(1)], { dtype: Dt('float64') }, [Ts([2, 3], 'float64')]);
   for (const name of ['Softmax', 'LogSoftmax', 'Softmin']) {
     for (let i = 0; i < 14; i++) {
       const rank = g.int(0, 4);

@@ -245,6 +245,7 @@ test('example models: dcgan-lab check agrees with PyTorch', async (t) => {
 
   const totals = { cases: cases.length, passed: 0, exactCases: 0, leafCalls: 0, leafExact: 0, leafUnknown: 0, outExact: 0, outUnknown: 0, broken: 0 };
   const failed: string[] = [];
+  const withUnknowns: string[] = [];
 
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i];
@@ -265,6 +266,8 @@ test('example models: dcgan-lab check agrees with PyTorch', async (t) => {
       totals.leafCalls += oracle[i].modules.length;
     }
     if (!run.ok || (report && report.problems.length > 0)) failed.push(name);
+    else if (report && (report.leafUnknown > 0 || report.outputVerdict === 'unknown'))
+      withUnknowns.push(`${name}: ${report.leafUnknown}/${report.leafCalls} leaf shapes unknown${report.outputVerdict === 'unknown' ? ', output unknown' : ''}`);
 
     await t.test(name, () => {
       if (!run.ok) fail(`${name}\n  $ ${commandLine(c)}\n  ${run.why}`);
@@ -292,5 +295,6 @@ test('example models: dcgan-lab check agrees with PyTorch', async (t) => {
   ];
   for (const line of summary) t.diagnostic(line);
   console.log(`\n[oracle/models] ${summary.join('\n[oracle/models] ')}\n`);
+  if (withUnknowns.length > 0) console.log(`[oracle/models] passing cases with unknowns:\n  ${withUnknowns.join('\n  ')}\n`);
   if (failed.length > 0) console.log(`[oracle/models] failing cases:\n  ${failed.join('\n  ')}\n`);
 });

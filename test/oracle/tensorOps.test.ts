@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { requireTorch, runPython } from '../support/oracle';
 import { TorchError, UnknownValue, type TorchFn } from '../../src/core/torch/types';
 import { tensor, type DType, type Py } from '../../src/core/python/values';
-import { binaryOp, family as tensorOps, indexShape } from '../../src/core/torch/tensorOps';
+import { binaryOp, family as tensorOps, indexShape, tensorAttr } from '../../src/core/torch/tensorOps';
 import { family as creation } from '../../src/core/torch/creation';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -87,7 +87,8 @@ type Cfg =
   | { kind: 'm'; name: string; self: V; args: V[]; kw: Record<string, V>; vd?: boolean }
   | { kind: 't'; name: string; args: V[]; kw: Record<string, V>; vd?: boolean }
   | { kind: 'op'; op: string; a: V; b: V; vd?: boolean }
-  | { kind: 'ix'; self: V; index: V; vd?: boolean };
+  | { kind: 'ix'; self: V; index: V; vd?: boolean }
+  | { kind: 'attr'; self: V; name: string; vd?: boolean };
 
 const M = (name: string, self: V, args: V[] = [], kw: Record<string, V> = {}): Cfg => ({ kind: 'm', name, self, args, kw });
 const TF = (name: string, args: V[] = [], kw: Record<string, V> = {}): Cfg => ({ kind: 't', name, args, kw });
@@ -461,7 +462,18 @@ const GENS: Record<string, (g: Gen) => Cfg> = {
       if (g.ch(0.1) && t.length) t[0] += 1;
       return T(t, g.dtype());
     });
+    if (g.ch(0.25)) return TF('broadcast_shapes', ts.map((t) => TU(...ints((t as { t: number[] }).t))));
     return TF('broadcast_tensors', ts);
+  },
+  attr(g) {
+    const s = g.shape(0, 4);
+    return { kind: 'attr', self: T(s, g.dtype()), name: g.pick(['shape', 'ndim', 'T', 'mT', 'mH', 'dtype']) };
+  },
+  misc(g) {
+    const s = g.shape(0, 3);
+    const name = g.pick(['clone', 'detach', 'numel', 'swapdims', 't', 'squeeze', 'flatten'] as const);
+    if (name === 'swapdims') return TF(name, [T(s), I(g.d(s.length)), I(g.d(s.length))]);
+    return TF(name, [T(s, g.dtype())]);
   },
   convert(g) {
     const s = g.shape(0, 3);
@@ -496,7 +508,7 @@ const GENS: Record<string, (g: Gen) => Cfg> = {
     let vd = false;
     let ell = false;
     const item = (): V => {
-      const f = g.ri(0, 12);
+      const f = g.ri(0, 13);
       const size = nd ? s[g.ri(0, nd - 1)] : 1;
       switch (f) {
         case 0: case 1: return I(g.ri(-size - 1, size));
@@ -513,6 +525,12 @@ const GENS: Record<string, (g: Gen) => Cfg> = {
           return T(m.length ? m : [size], 'bool');
         }
         case 11: return g.ch(0.8) ? L(L(I(0), I(1)), L(I(1), I(0))) : F(1.5);
+        case 12: {
+          // a 0-dim index tensor: long selects (value 0, so only where no dim is empty), bool/uint8 add a dim
+          const d = g.pick(['int64', 'int64', 'bool', 'uint8'] as const);
+          if (d !== 'int64') vd = true;
+          return s.includes(0) && d === 'int64' ? I(0) : T([], d, true);
+        }
         default: return I(0);
       }
     };
@@ -597,7 +615,7 @@ const GENS: Record<string, (g: Gen) => Cfg> = {
 const COUNTS: Record<string, number> = {
   view: 220, viewDtype: 40, flatten: 80, unflatten: 80, squeeze: 60, unsqueeze: 50, permute: 90, transpose: 80, expand: 120,
   repeat: 60, narrow: 80, select: 70, indexSelect: 80, maskedFill: 80, split: 120, chunk: 70, reduce: 450, cat: 160, stack: 100,
-  matmul: 250, binop: 450, binMethod: 160, where: 90, broadcastTensors: 50, convert: 180, index: 450, create: 330,
+  matmul: 250, binop: 450, binMethod: 160, where: 90, broadcastTensors: 60, convert: 180, index: 550, create: 330, attr: 60, misc: 40,
 };
 
 /** Hand-written cases from the brief and from edge cases found while probing. */
@@ -665,6 +683,11 @@ function runTs(c: Cfg): R {
     let r: Py;
     if (c.kind === 'op') r = binaryOp(c.op, dec(c.a), dec(c.b));
     else if (c.kind === 'ix') r = indexShape(dec(c.self) as ReturnType<typeof tensor>, dec(c.index));
+    else if (c.kind === 'attr') {
+      const a = tensorAttr(dec(c.self) as ReturnType<typeof tensor>, c.name);
+      if (a === undefined) return { crash: `no attribute ${c.name}` };
+      r = a;
+    }
     else {
       const fam = c.kind === 'm' ? tensorOps.methods : { ...tensorOps.torch, ...creation.torch };
       const fn: TorchFn | undefined = fam?.[c.name];
@@ -708,6 +731,7 @@ def enc(r):
     if isinstance(r, int): return {'i': r}
     if isinstance(r, float): return {'f': r}
     if isinstance(r, str): return {'s': r}
+    if isinstance(r, torch.dtype): return {'s': str(r).replace('torch.', '')}
     return {'crash': 'python result ' + type(r).__name__}
 
 OPS = {'+': operator.add, '-': operator.sub, '*': operator.mul, '/': operator.truediv, '//': operator.floordiv,
@@ -720,6 +744,7 @@ for c in json.load(sys.stdin):
         k = c['kind']
         if k == 'op': r = OPS[c['op']](dec(c['a']), dec(c['b']))
         elif k == 'ix': r = dec(c['self'])[dec(c['index'])]
+        elif k == 'attr': r = getattr(dec(c['self']), c['name'])
         elif k == 'm': r = getattr(dec(c['self']), c['name'])(*[dec(x) for x in c['args']], **{a: dec(b) for a, b in c['kw'].items()})
         else: r = getattr(torch, c['name'])(*[dec(x) for x in c['args']], **{a: dec(b) for a, b in c['kw'].items()})
         out.append(enc(r))

@@ -551,6 +551,12 @@ function parseArgv(interp: Interpreter, specs: ArgSpec[], argv: string[]): Py {
     }
     values.set(spec.name, v);
   }
+  for (const s of specs) {
+    const req = s.kw.get('required');
+    if (!s.positional && req && req.k === 'bool' && req.v && !argv.some((a) => s.flags.includes(a.split('=')[0]))) {
+      values.set(s.name, unknown(`the required command-line argument ${s.flags.join('/')} was not given (pass it with --argv)`));
+    }
+  }
   for (const s of positionals) {
     if (!values.has(s.name) || (values.get(s.name)!.k === 'none' && !s.kw.has('nargs'))) {
       const idx = positionals.indexOf(s);

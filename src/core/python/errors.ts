@@ -10,12 +10,17 @@ export class PyException extends Error {
     /** the leaf module whose forward raised it, if any */
     readonly module: ModuleLike | null = null,
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 
 /** The interpreter gave up on this evaluation (too many steps, too deep): the result is unknown. */
-export class BudgetExceeded extends Error {}
+export class BudgetExceeded {
+  constructor(readonly why: string) {}
+}
 
 /** Control flow */
 export class ReturnSignal { constructor(readonly value: Py) {} }

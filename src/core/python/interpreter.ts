@@ -121,9 +121,9 @@ export class Interpreter {
 
   /** Evaluate a Python expression (given as text) in the module's global scope. */
   evalExpression(source: string): Py {
-    const { tree, skippedLines } = this.parse(`(${source}\n)`);
+    const { root, skippedLines } = this.parse(`(${source}\n)`);
     if (skippedLines.length > 0) this.raise('SyntaxError', `invalid syntax in expression: ${source}`);
-    const stmt = tree.rootNode.namedChildren[0];
+    const stmt = root.namedChildren[0];
     const expr = stmt?.namedChildren[0];
     if (!stmt || stmt.type !== 'expression_statement' || !expr) this.raise('SyntaxError', `not an expression: ${source}`);
     this.resetBudget();
@@ -304,7 +304,7 @@ export class Interpreter {
    * A statement whose effect cannot be known: every name it could assign becomes unknown, and a `return` inside
    * it makes the function's result unknown.
    */
-  private unknownAssignments(node: SyntaxNode, scope: Scope, why: string): void {
+  unknownAssignments(node: SyntaxNode, scope: Scope, why: string): void {
     const names = new Set<string>();
     const attrs: { obj: SyntaxNode; name: string }[] = [];
     let returns = false;
@@ -603,7 +603,7 @@ export class Interpreter {
         }
         return this.raise('TypeError', `'${f.cls.name}' object is not callable`);
       case 'torchmodule': return this.env.callModule(this, f, args);
-      case 'unknown': return unknown(`the result of calling an unknown value (${f.why})`);
+      case 'unknown': return f;
       default:
         return this.raise('TypeError', `'${typeName(f)}' object is not callable`);
     }

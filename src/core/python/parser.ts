@@ -7,9 +7,9 @@
  */
 import * as path from 'node:path';
 import * as TS from '@vscode/tree-sitter-wasm';
+import { copyTree, type SyntaxNode } from './syntax';
 
-export type SyntaxNode = TS.Node;
-export type SyntaxTree = TS.Tree;
+export type { SyntaxNode };
 
 let parserPromise: Promise<TS.Parser> | null = null;
 
@@ -44,14 +44,15 @@ export function loadParser(): Promise<TS.Parser> {
 }
 
 export interface ParseResult {
-  tree: SyntaxTree;
+  /** the module node (a plain copy of tree-sitter's tree) */
+  root: SyntaxNode;
   /** the text that was parsed (the input with unparseable lines blanked) */
   text: string;
   /** 0-based lines blanked because they did not parse */
   skippedLines: number[];
 }
 
-function firstError(node: SyntaxNode): SyntaxNode | null {
+function firstError(node: TS.Node): TS.Node | null {
   if (!node.hasError) return null;
   for (const child of node.children) {
     if (!child) continue;
@@ -86,5 +87,7 @@ export function parsePython(parser: TS.Parser, source: string): ParseResult {
     tree.delete();
     tree = parser.parse(text)!;
   }
-  return { tree, text, skippedLines: [...skipped].sort((a, b) => a - b) };
+  const root = copyTree(tree, text);
+  tree.delete();
+  return { root, text, skippedLines: [...skipped].sort((a, b) => a - b) };
 }

@@ -5,7 +5,7 @@
  * `unknown` is a first-class value: anything computed from it is unknown too, and it carries the reason.
  * Tensors carry only a shape (null when unknown) and a dtype.
  */
-import type { Node } from '@vscode/tree-sitter-wasm';
+import type { SyntaxNode as Node } from './syntax';
 
 export type Shape = number[];
 export type DType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';

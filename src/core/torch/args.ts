@@ -110,9 +110,10 @@ export function intList(v: Py | Py[], what: string): number[] {
 /** A tensor argument with a known shape. */
 export function tensorArg(v: Py | undefined, name: string): TensorVal & { shape: Shape } {
   if (v === undefined) throw new TorchError(`missing required argument '${name}'`, 'TypeError');
-  if (v.k === 'unknown') throw new UnknownValue(`${name} is unknown (${v.why})`);
+  if (v.k === 'unknown') throw new UnknownValue(v.why);
   if (v.k !== 'tensor') throw new TorchError(`${name} must be Tensor, not ${typeName(v)}`, 'TypeError');
-  if (v.shape === null) throw new UnknownValue(`the shape of ${name} is unknown (${v.why ?? 'unknown'})`);
+  // keep the root cause: an unknown shape's reason is where it became unknown, not every layer it went through
+  if (v.shape === null) throw new UnknownValue(v.why ?? `the shape of ${name} is unknown`);
   return v as TensorVal & { shape: Shape };
 }
 

@@ -77,7 +77,8 @@ export function padNonConstant(input: Shape, pad: number[], mode: string): Shape
     if (ow < 1) throw err(reflect ? `2input (W: ${iw})is too small. Calculated output W: ${ow}` : `input (W: ${iw}) is too small. Calculated output W: ${ow}`);
   } else if (np === 2) {
     if (ow < 1 && oh < 1) {
-      throw err(`input (H: ${ih}, W: ${iw}${reflect ? ')' : ' )'}is too small. Calculated output H: ${oh} W: ${ow}`.replace(' )is', ' ) is'));
+      const close = reflect ? ')is' : ' ) is';
+      throw err(`input (H: ${ih}, W: ${iw}${close} too small. Calculated output H: ${oh} W: ${ow}`);
     }
     if (reflect && o.some((x) => x < 0)) throw err('numel: integer multiplication overflow');
   } else if (ow < 1 && oh < 1 && od < 1) {

@@ -224,7 +224,8 @@ function spaceFactory(name: string): TorchFn {
     const steps = intOf(a.get('steps'), 'steps', name, 3);
     if (steps < 0) throw new TorchError('number of steps must be non-negative');
     const dtype = dtypeArg(args.kw.get('dtype')) ?? 'float32';
-    if (dtype === 'bool' && steps > 0) throw new TorchError(`"${name}_cpu" not implemented for 'Bool'`);
+    // one step is a fill, more run the kernel, which has no Bool version
+    if (dtype === 'bool' && steps > 1) throw new TorchError(`"${name}_cpu" not implemented for 'Bool'`);
     checkGrad(args, dtype);
     return tensor([steps], dtype);
   };

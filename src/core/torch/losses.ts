@@ -327,9 +327,6 @@ function lossFn(name: string, sig: Param[], body: (a: Map<string, Py>, x: LossIn
 
 const optT = (a: Map<string, Py>, n: string): T | null => (isNone(a, n) ? null : tensorArg(a.get(n), n));
 
-/** Legacy size_average/reduce handling at the point each F.* does it. */
-const legacyOf = (a: Map<string, Py>, ctx: TorchCtx) => legacyReduction(a, ctx);
-
 const functional: Record<string, TorchFn> = {
   mse_loss: lossFn('mse_loss', redSig, (a, x) => pointwise('mse', x, () => legacyReduction(a, x.ctx))),
   l1_loss: lossFn('l1_loss', redSig, (a, x) => pointwise('l1', x, () => legacyReduction(a, x.ctx))),

@@ -58,6 +58,9 @@ function atenBatchNorm(x: T, p: BnTensors, training: boolean): DType {
       ? 'mixed dtype (CPU): expect parameter to have scalar type of Float'
       : 'mixed dtype (CPU): expect input to have scalar type of BFloat16');
   }
+  // the CPU kernel then reads the channel dim
+  if (x.shape.length === 0) throw new TorchError('Dimension specified as 0 but tensor has no dimensions', 'IndexError');
+  if (x.shape.length === 1) throw new TorchError('Dimension out of range (expected to be in range of [-1, 0], but got 1)', 'IndexError');
   return x.dtype;
 }
 
@@ -123,7 +126,16 @@ function instanceNormCore(x: T, p: BnTensors, useInputStats: boolean): DType {
   const b = x.shape[0];
   const rep = (t: T | null): T | null => (t === null ? null : { shape: [numel(t.shape) * b], dtype: t.dtype });
   const reshaped: T = { shape: [1, b * x.shape[1], ...x.shape.slice(2)], dtype: x.dtype };
-  return atenBatchNorm(reshaped, { weight: rep(p.weight), bias: rep(p.bias), runningMean: rep(p.runningMean), runningVar: rep(p.runningVar) }, useInputStats);
+  const dt = atenBatchNorm(reshaped, { weight: rep(p.weight), bias: rep(p.bias), runningMean: rep(p.runningMean), runningVar: rep(p.runningVar) }, useInputStats);
+  // the running stats are written back as `running_mean_.view({b, c}).mean(0)`
+  const c = x.shape[1];
+  for (const r of [p.runningMean, p.runningVar]) {
+    if (r === null) continue;
+    const n = numel(r.shape);
+    if (b * c !== b * n) throw new TorchError(`shape '${fmt([b, c])}' is invalid for input of size ${b * n}`);
+    if (c !== n && c !== 1) throw new TorchError(`The size of tensor a (${n}) must match the size of tensor b (${c}) at non-singleton dimension 0`);
+  }
+  return dt;
 }
 
 function instanceNorm(type: string, dims: [number, number], expected: string): ModuleDef<NormCfg> {

@@ -346,11 +346,13 @@ const flattenImpl: Impl = (self, a) => {
 };
 
 const unflattenSig: Param[] = [{ name: 'dim' }, { name: 'sizes' }];
-const unflattenImpl: Impl = (self, a) => {
+/** Tensor.unflatten (Python) checks for empty sizes before the dim; torch.unflatten (C++) after. */
+const unflattenImpl = (method: boolean): Impl => (self, a) => {
   const nd = self.shape.length;
   const sizes = intList(a.get('sizes')!, 'unflatten');
-  if (sizes.length === 0) throw new TorchError('unflatten: sizes must be non-empty');
+  if (method && sizes.length === 0) throw new TorchError('unflatten: sizes must be non-empty');
   const dim = wrapDim(int1(a.get('dim'), 'dim'), nd);
+  if (sizes.length === 0) throw new TorchError('unflatten: sizes must be non-empty');
   if (nd === 0) throw new TorchError(`Dimension specified as ${dim} but tensor has no dimensions`, 'IndexError');
   let inferred: Shape;
   try {
@@ -780,7 +782,8 @@ function binMethod(op: string, name: string, opts: { inplace?: boolean; alpha?: 
         return opts.inplace ? inplaceCheck(self, r) : r;
       }
     }
-    const r = binaryOp(self, other, op);
+    const r0 = binaryOp(self, other, op);
+    const r = opts.inplace ? inplaceShapeCheck(self, r0) : r0;
     if (opts.alpha && r.k === 'tensor') {
       const al = a.get('alpha')!;
       if (al.k === 'bool' && r.dtype !== 'bool') throw new TorchError('Boolean alpha only supported for Boolean results.');
@@ -800,11 +803,16 @@ function binaryOpRounded(a: Py, b: Py, mode: string): Py {
   return r;
 }
 
-function inplaceCheck(self: Py, r: Py): Py {
-  if (self.k !== 'tensor' || r.k !== 'tensor') return r;
-  if (self.shape !== null && r.shape !== null && fmt(self.shape) !== fmt(r.shape)) {
+function inplaceShapeCheck(self: Py, r: Py): Py {
+  if (self.k === 'tensor' && r.k === 'tensor' && self.shape !== null && r.shape !== null && fmt(self.shape) !== fmt(r.shape)) {
     throw new TorchError(`output with shape ${fmt(self.shape)} doesn't match the broadcast shape ${fmt(r.shape)}`);
   }
+  return r;
+}
+
+function inplaceCheck(self: Py, r: Py): Py {
+  if (self.k !== 'tensor' || r.k !== 'tensor') return r;
+  inplaceShapeCheck(self, r);
   if (!canCast(r.dtype, self.dtype)) {
     throw new TorchError(`result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`);
   }
@@ -1088,7 +1096,7 @@ function argLike(name: 'argmax' | 'argmin'): { sig: Param[]; impl: Impl } {
       emptyDimCheck(name, self, [dim]);
       shape = reduceShape(self.shape, [dim], keepdim);
       // reducing a dim of size 1 needs no kernel
-      trivial = self.shape.length > 0 && self.shape[dim] === 1;
+      trivial = self.shape.length > 0 && (self.shape[dim] === 1 || numel(self.shape) === 0);
     }
     if (self.dtype === 'bool' && !trivial) throw new TorchError(`"${name}_cpu" not implemented for 'Bool'`);
     return res(shape, 'int64');
@@ -1768,7 +1776,7 @@ const methods: Record<string, TorchFn> = {
     return viewShape(tensorArg(args.pos[0], 'self'), tensorArg(a.get('other'), 'other').shape);
   },
   flatten: m('flatten', flattenSig, flattenImpl),
-  unflatten: m('unflatten', unflattenSig, unflattenImpl),
+  unflatten: m('unflatten', unflattenSig, unflattenImpl(true)),
   squeeze: m('squeeze', squeezeSig, squeezeImpl),
   unsqueeze: m('unsqueeze', unsqueezeSig, unsqueezeImpl),
   permute: permuteM,
@@ -1867,7 +1875,7 @@ const torch: Record<string, TorchFn> = {
   concatenate: catT('concatenate'),
   stack: stackT,
   flatten: tf('flatten', flattenSig, flattenImpl),
-  unflatten: tf('unflatten', unflattenSig, unflattenImpl),
+  unflatten: tf('unflatten', unflattenSig, unflattenImpl(false)),
   reshape: reshapeT,
   squeeze: tf('squeeze', squeezeSig, squeezeImpl),
   unsqueeze: tf('unsqueeze', unsqueezeSig, unsqueezeImpl),

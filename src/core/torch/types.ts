@@ -14,15 +14,17 @@ export type { CallArgs };
 /** An error PyTorch (or Python) would raise. `message` is PyTorch's own wording, byte for byte where possible. */
 export class TorchError extends Error {
   constructor(message: string, readonly pyType: 'RuntimeError' | 'ValueError' | 'TypeError' | 'IndexError' | 'AttributeError' | 'NotImplementedError' = 'RuntimeError') {
+    // no stack trace: it is an answer about the user's model, thrown often in size sweeps
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 
-/** A value needed for the answer is unknown; `why` says which and why. */
-export class UnknownValue extends Error {
-  constructor(readonly why: string) {
-    super(why);
-  }
+/** A value needed for the answer is unknown; `why` says which and why. Not an Error: it is control flow, thrown often. */
+export class UnknownValue {
+  constructor(readonly why: string) {}
 }
 
 export interface TorchCtx {
