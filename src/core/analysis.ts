@@ -7,7 +7,7 @@ import { loadParser, parsePython, type ParseResult } from './python/parser';
 import { BreakSignal, BudgetExceeded, ContinueSignal, PyException, ReturnSignal } from './python/errors';
 import { Interpreter } from './python/interpreter';
 import type { SyntaxNode } from './python/parser';
-import { tensor, type ClassVal, type ModuleLike, type ObjectVal, type Py, type Shape } from './python/values';
+import { tensor, type ClassVal, type ModuleLike, type ObjectVal, type Py, type Scope, type Shape } from './python/values';
 import { TorchEnvironment, isModuleValue, namedModules } from './torchEnv';
 import { TraceRecorder, isLeaf, paramCount, shapeOf, traceCall, typeOf, whyUnknown, type Trace, type TraceError } from './trace';
 import { registry } from './torch/registry';
@@ -161,7 +161,7 @@ export class FileAnalysis {
     const argsText = ctor === undefined ? '()' : ctor.trim();
     const src = `${className}${argsText.startsWith('(') ? argsText : `(${argsText})`}`;
     this.interp.resetBudget(2_000_000);
-    const v = this.interp.evalExpression(src);
+    const v = this.interp.evalExpression(src, this.commandLineScope());
     if (!isModuleValue(v)) {
       const why = v.k === 'unknown' ? v.why : `it is a ${v.k}`;
       throw new PyException('TypeError', `${src} did not build an nn.Module: ${why}`, cls.line);
@@ -172,7 +172,21 @@ export class FileAnalysis {
   /** Evaluate Python expressions (inputs) in module scope. */
   evaluate(expr: string): Py {
     this.interp.resetBudget(2_000_000);
-    return this.interp.evalExpression(expr);
+    return this.interp.evalExpression(expr, this.commandLineScope());
+  }
+
+  /** The module scope, plus `torch`, `nn` and `F` where the file does not define them (for --ctor/--input). */
+  private commandLineScope(): Scope {
+    const vars = new Map<string, Py>();
+    const g = this.interp.globals.vars;
+    const add = (name: string, mod: string) => {
+      const m = this.env.importModule(mod);
+      if (!g.has(name) && m) vars.set(name, m);
+    };
+    add('torch', 'torch');
+    add('nn', 'torch.nn');
+    add('F', 'torch.nn.functional');
+    return { vars, parent: this.interp.globals };
   }
 
   /** Trace `model(*inputs)`. */
@@ -181,20 +195,22 @@ export class FileAnalysis {
   }
 
   /**
-   * Infer an input for a model from the first layer that consumes each forward() argument
-   * (Conv2d(3, …) → [2, 3, S, S]; Linear(100, …) → [2, 100]; Embedding → int64 [2]).
-   * S is the file's image-size constant when it has one, else 64.
+   * Infer an input for a model. Candidates for each forward() argument come from the first layer that consumes
+   * it (Conv2d(3, …) → [2, 3, S, S]; Linear(100, …) → [2, 100]; Embedding → int64 [2]) and from the file's
+   * constants (`img_shape`, `channels`, `img_size`, `latent_dim`/`nz`, `n_classes`, also as argparse options);
+   * the first combination that traces without error and with a known output wins.
    */
   inferInput(model: ModuleLike): InferredInput | null {
     const fwd = model.k === 'object' ? this.interp.findClassAttr(model.cls, 'forward') : undefined;
-    let nParams = 1;
+    let names = ['input'];
     if (fwd && fwd.k === 'func') {
-      const params = fwd.node.childForFieldName('parameters')?.namedChildren.filter((p) => p && p.type !== 'comment') ?? [];
-      const positional = params.filter((p) => p && (p.type === 'identifier' || p.type === 'typed_parameter'));
-      nParams = Math.max(1, positional.length - 1);
-      if (params.some((p) => p && (p.type === 'list_splat_pattern'))) return null;
+      const params = fwd.node.childForFieldName('parameters')?.namedChildren ?? [];
+      if (params.some((p) => p.type === 'list_splat_pattern')) return null;
+      const positional = params.filter((p) => p.type === 'identifier' || p.type === 'typed_parameter');
+      names = positional.slice(1).map((p) => (p.type === 'identifier' ? p.text : p.namedChildren[0]?.text ?? 'x'));
+      if (names.length === 0) return null;
     }
-    const probes = Array.from({ length: nParams }, (_, i) => tensor(null, 'float32', `probe ${i}`));
+    const probes = names.map((_, i) => tensor(null, 'float32', `probe ${i}`));
     const firstUse = new Map<number, ModuleLike>();
     const saved = this.interp.hooks;
     this.interp.hooks = {
@@ -212,17 +228,69 @@ export class FileAnalysis {
     } finally {
       this.interp.hooks = saved;
     }
-    const size = this.imageSizeConstant() ?? 64;
-    const inputs: Py[] = [];
-    const hows: string[] = [];
-    for (let i = 0; i < nParams; i++) {
+    const consts = this.fileConstants();
+    const size = consts.imageSize ?? 64;
+    const candidates = names.map((name, i): Candidate[] => {
+      const out: Candidate[] = [];
       const m = firstUse.get(i);
-      const shape = m ? inputShapeFor(m, size) : null;
-      if (!m || !shape) return null;
-      inputs.push(tensor(shape.shape, shape.dtype));
-      hows.push(`${typeOf(m)} → [${shape.shape.join(', ')}]`);
+      const fromLayer = m ? inputShapeFor(m, size) : null;
+      if (fromLayer) out.push({ ...fromLayer, how: `${typeOf(m!)} consumes \`${name}\`` });
+      const labelish = /^(y|c|labels?|class(es)?|cls|target|cond(ition)?|gen_labels|idx)$/i.test(name);
+      if (labelish && consts.nClasses !== null) out.push({ shape: [BATCH], dtype: 'int64', how: `n_classes = ${consts.nClasses}` });
+      if (consts.imgShape) out.push({ shape: [BATCH, ...consts.imgShape], dtype: 'float32', how: 'the file\'s image shape' });
+      out.push({ shape: [BATCH, consts.channels ?? 3, size, size], dtype: 'float32', how: `${consts.channels ?? 3} channels, ${size}×${size}` });
+      if (consts.latent !== null) {
+        out.push({ shape: [BATCH, consts.latent], dtype: 'float32', how: `latent size ${consts.latent}` });
+        out.push({ shape: [BATCH, consts.latent, 1, 1], dtype: 'float32', how: `latent size ${consts.latent}` });
+      }
+      if (!labelish && consts.nClasses !== null) out.push({ shape: [BATCH], dtype: 'int64', how: `n_classes = ${consts.nClasses}` });
+      const seen = new Set<string>();
+      return out.filter((c) => { const k = `${c.dtype}${c.shape}`; if (seen.has(k)) return false; seen.add(k); return true; });
+    });
+    let fallback: InferredInput | null = null;
+    let tries = 0;
+    const search = (i: number, chosen: Candidate[]): InferredInput | null => {
+      if (tries > 48) return null;
+      if (i === names.length) {
+        tries++;
+        const inputs = chosen.map((c) => tensor(c.shape, c.dtype));
+        const tr = this.trace(model, inputs);
+        const how = `inferred: ${chosen.map((c, k) => `${names[k]} = [${c.shape.join(', ')}] (${c.how})`).join('; ')}`;
+        if (!tr.error && tr.output !== null) return { inputs, how };
+        if (!tr.error && !fallback) fallback = { inputs, how };
+        return null;
+      }
+      for (const c of candidates[i]) {
+        const r = search(i + 1, [...chosen, c]);
+        if (r) return r;
+      }
+      return null;
+    };
+    return search(0, []) ?? fallback;
+  }
+
+  /** Constants a model file commonly defines, directly or as argparse options. */
+  fileConstants(): FileConstants {
+    const vars: [string, Py][] = [...this.interp.globals.vars.entries()];
+    for (const v of this.interp.globals.vars.values()) if (v.k === 'namespace' && v.name === 'Namespace') vars.push(...v.attrs.entries());
+    const intNamed = (re: RegExp): number | null => {
+      for (const [k, v] of vars) if (re.test(k) && v.k === 'int' && v.v > 0) return v.v;
+      return null;
+    };
+    let imgShape: number[] | null = null;
+    for (const [k, v] of vars) {
+      if (/^(img_?shape|image_?shape|input_?shape|x_?shape|data_?shape)$/i.test(k) && v.k === 'tuple' && v.items.length >= 1 && v.items.every((x) => x.k === 'int')) {
+        imgShape = v.items.map((x) => (x as { v: number }).v);
+        break;
+      }
     }
-    return { inputs, how: `inferred from the first layer: ${hows.join('; ')}` };
+    return {
+      imageSize: this.imageSizeConstant(),
+      channels: intNamed(/^(channels|nc|n_?channels|img_?channels|image_?channels|num_?channels|in_?channels|input_?nc)$/i),
+      latent: intNamed(/^(latent_?dim|nz|z_?dim|noise_?dim|dim_?z|latent_?size|z_?size|nlatent|code_?dim|latent)$/i),
+      nClasses: intNamed(/^(n_?classes|num_?classes|nclasses|n_?class|num_?labels|n_?labels)$/i),
+      imgShape,
+    };
   }
 
   /** The file's image size (`img_size`, `image_size`, `imageSize`, `opt.img_size` …), if it has one. */
@@ -262,6 +330,16 @@ function topLevelStatements(root: SyntaxNode): SyntaxNode[] {
     }
   }
   return out;
+}
+
+interface Candidate { shape: Shape; dtype: 'float32' | 'int64'; how: string }
+
+export interface FileConstants {
+  imageSize: number | null;
+  channels: number | null;
+  latent: number | null;
+  nClasses: number | null;
+  imgShape: number[] | null;
 }
 
 function argInt(m: ModuleLike, name: string, index: number): number | null {

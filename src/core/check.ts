@@ -121,7 +121,11 @@ export function checkFile(analysis: FileAnalysis, opts: { sweep?: boolean } = {}
   }
   for (const cls of analysis.modelClasses()) {
     if (exampleClasses.has(cls.name)) continue;
-    const r = checkModel(analysis, { model: cls.name, inputs: [], sweep: opts.sweep });
+    let r = checkModel(analysis, { model: cls.name, inputs: [], sweep: opts.sweep });
+    if (r.built === 'constructor' && r.error?.type === 'TypeError' && /missing \d+ required/.test(r.error.message)) {
+      // not a shape problem: the class needs arguments the file never gives it
+      r = { ...r, error: null, outputWhy: `not built: ${r.error.message}; check it with --model ${cls.name} --ctor "(…)"` };
+    }
     r.line = cls.line + 1;
     out.push(r);
   }

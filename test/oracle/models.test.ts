@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { cliCommand } from '../support/cli';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -66,12 +67,12 @@ function shellQuote(s: string): string {
 }
 
 function commandLine(c: Case): string {
-  return ['node', '--import', 'tsx', 'src/cli/main.ts', ...cliArgs(c)].map(shellQuote).join(' ');
+  return ['npx', 'dcgan-lab', ...cliArgs(c)].map(shellQuote).join(' ');
 }
 
 function runCli(c: Case): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...cliArgs(c)], {
+    const child = spawn(cliCommand()[0], [...cliCommand().slice(1), ...cliArgs(c)], {
       cwd: ROOT,
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { cliCommand } from '../support/cli';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -99,7 +100,7 @@ function cliArgs(c: Case): string[] {
 
 function runCli(c: Case): Promise<CheckJson | string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...cliArgs(c)], {
+    const child = spawn(cliCommand()[0], [...cliCommand().slice(1), ...cliArgs(c)], {
       cwd: ROOT,
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -119,15 +119,15 @@ export class Interpreter {
     }
   }
 
-  /** Evaluate a Python expression (given as text) in the module's global scope. */
-  evalExpression(source: string): Py {
+  /** Evaluate a Python expression (given as text) in the module's global scope (or a scope above it). */
+  evalExpression(source: string, scope: Scope = this.globals): Py {
     const { root, skippedLines } = this.parse(`(${source}\n)`);
     if (skippedLines.length > 0) this.raise('SyntaxError', `invalid syntax in expression: ${source}`);
     const stmt = root.namedChildren[0];
     const expr = stmt?.namedChildren[0];
     if (!stmt || stmt.type !== 'expression_statement' || !expr) this.raise('SyntaxError', `not an expression: ${source}`);
     this.resetBudget();
-    return this.eval(expr, this.globals);
+    return this.eval(expr, scope);
   }
 
   // ───────────────────────────── scopes

@@ -229,7 +229,6 @@ function crossEntropy(input: T, target: T, weight: T | null, r: Reduction, ignor
       throw new TorchError(`Expected floating point type for target with class probabilities, got ${SCALAR_NAME[target.dtype]}`);
     }
     if (!(ignoreIndex < 0)) throw new TorchError('ignore_index is not supported for floating point target');
-    if (labelSmoothing > 1) throw new TorchError(`label_smoothing must be between 0.0 and 1.0. Got: ${cppDouble(labelSmoothing)}`);
     const nd = input.shape.length;
     const classDim = nd === 1 ? 0 : 1;
     if (nd === 0) throw new TorchError(`Dimension specified as ${classDim} but tensor has no dimensions`, 'IndexError');
@@ -238,6 +237,7 @@ function crossEntropy(input: T, target: T, weight: T | null, r: Reduction, ignor
       throw new TorchError(`cross_entropy: weight tensor should be defined either for all ${n} classes or no classes but got weight tensor of shape: ${fmt(weight.shape)}`);
     }
     logSoftmaxCheck(input, classDim);
+    if (labelSmoothing > 1) throw new TorchError(`label_smoothing must be between 0.0 and 1.0. Got: ${cppDouble(labelSmoothing)}`);
     const dt = weight ? resultType(input, target, weight) : resultType(input, target);
     return out(r === 'none' ? input.shape.filter((_, i) => i !== classDim) : [], dt);
   }
@@ -254,7 +254,8 @@ function crossEntropy(input: T, target: T, weight: T | null, r: Reduction, ignor
 
 const noLegacy = () => null;
 
-interface LossCfg { red: Py; legacy: string | null; weight: T | null; posWeight: T | null; extra: Map<string, Py> }
+/** `red` is the reduction as the module stores it (legacy size_average/reduce already applied); `extra` the bound arguments. */
+interface LossCfg { red: Py; weight: T | null; posWeight: T | null; extra: Map<string, Py> }
 
 const redSig = [P('size_average', NONE), P('reduce', NONE), P('reduction', MEAN)];
 
@@ -264,7 +265,6 @@ function lossInit(a: Map<string, Py>): LossCfg {
   const pw = a.get('pos_weight');
   return {
     red: legacy !== null ? str(legacy) : a.get('reduction')!,
-    legacy: null,
     weight: w && w.k !== 'none' ? tensorArg(w, 'weight') : null,
     posWeight: pw && pw.k !== 'none' ? tensorArg(pw, 'pos_weight') : null,
     extra: a,

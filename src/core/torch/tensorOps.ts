@@ -441,6 +441,7 @@ export function tensorAttr(t: TensorVal, name: string): Py | undefined {
     case 'T': return res(t.shape.slice().reverse(), t.dtype);
     case 'mT': case 'mH': {
       const n = t.shape.length;
+      if (n === 0) return res([], t.dtype);
       if (n < 2) throw new TorchError(`tensor.${name} is only supported on matrices or batches of matrices. Got ${n}-D tensor.`);
       const s = t.shape.slice();
       [s[n - 2], s[n - 1]] = [s[n - 1], s[n - 2]];
@@ -1352,9 +1353,21 @@ const broadcastTensorsT: TorchFn = (args) => {
   return tup(known.map((t) => res(shape, t.dtype)));
 };
 
+/** torch.broadcast_shapes (Python in torch/functional.py, with its own messages). */
 const broadcastShapesT: TorchFn = (args) => {
   const shapes = args.pos.map((s, i) => (s.k === 'int' ? [s.v] : intList(s, `shape${i}`)));
-  return sizeVal(shapes.reduce(broadcastShapes, []));
+  const result = new Array<number>(Math.max(0, ...shapes.map((s) => s.length))).fill(1);
+  for (const shape of shapes) {
+    for (let i = -1; i >= -shape.length; i--) {
+      const v = shape[shape.length + i];
+      if (v < 0) throw new TorchError(`Trying to create tensor with negative dimension (${v}): (${v})`);
+      const r = result.length + i;
+      if (v === 1 || v === result[r]) continue;
+      if (result[r] !== 1) throw new TorchError('Shape mismatch: objects cannot be broadcast to a single shape');
+      result[r] = v;
+    }
+  }
+  return sizeVal(result);
 };
 
 // ---------------------------------------------------------------------------------------------------------------
