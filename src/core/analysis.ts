@@ -7,6 +7,7 @@ import { loadParser, parsePython, type ParseResult } from './python/parser';
 import { BreakSignal, BudgetExceeded, ContinueSignal, PyException, ReturnSignal } from './python/errors';
 import { Interpreter } from './python/interpreter';
 import type { SyntaxNode } from './python/parser';
+import type { StatementCache } from './python/syntax';
 import { tensor, type ClassVal, type ModuleLike, type ObjectVal, type Py, type Scope, type Shape } from './python/values';
 import { TorchEnvironment, isModuleValue, namedModules } from './torchEnv';
 import { TraceRecorder, isLeaf, paramCount, shapeOf, traceCall, typeOf, whyUnknown, type Trace, type TraceError } from './trace';
@@ -15,6 +16,8 @@ import { registry } from './torch/registry';
 export interface AnalysisOptions {
   /** sys.argv[1:] for argparse */
   argv?: string[];
+  /** reuse the syntax of unchanged statements from the previous analysis of the same document */
+  cache?: StatementCache;
 }
 
 export interface ModelClass {
@@ -54,7 +57,7 @@ export class FileAnalysis {
   readonly warnings: { message: string; line: number }[] = [];
 
   private constructor(private readonly parser: Parser, readonly text: string, readonly options: AnalysisOptions) {
-    this.parsed = parsePython(parser, text);
+    this.parsed = parsePython(parser, text, options.cache);
     this.interp = new Interpreter(this.env, (src) => parsePython(parser, src), { argv: options.argv });
     this.env.attach(this.interp);
     this.runModuleLevel();
@@ -269,8 +272,15 @@ export class FileAnalysis {
     return search(0, []) ?? fallback;
   }
 
-  /** Constants a model file commonly defines, directly or as argparse options. */
+  private constants: FileConstants | null = null;
+
+  /** Constants a model file commonly defines, directly or as argparse options (read once, after module level ran). */
   fileConstants(): FileConstants {
+    this.constants ??= this.readConstants();
+    return this.constants;
+  }
+
+  private readConstants(): FileConstants {
     const vars: [string, Py][] = [...this.interp.globals.vars.entries()];
     for (const v of this.interp.globals.vars.values()) if (v.k === 'namespace' && v.name === 'Namespace') vars.push(...v.attrs.entries());
     const intNamed = (re: RegExp): number | null => {

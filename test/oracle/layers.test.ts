@@ -723,7 +723,8 @@ function genLosses(): Cfg[] {
   const L = 'int64';
   const fixed: [string, Record<string, J>, J[]][] = [
     ['BCELoss', {}, [Ts([8, 1, 3, 3]), Ts([8])]], ['BCELoss', {}, [Ts([8, 1]), Ts([8])]], ['BCELoss', { reduction: 'avg' }, [Ts([8, 1]), Ts([8])]],
-    ['BCELoss', { weight: Ts([3]) }, [Ts([]), Ts([])]], ['BCELoss', { weight: Ts([3]) }, [Ts([8, 1]), Ts([8, 1])]],
+    ['BCELoss', { weight: Ts([3]) }, [Ts([]), Ts([])]], ['BCELoss', { weight: Ts([1]) }, [Ts([], 'bool'), Ts([], 'bool')]],
+    ['BCELoss', { weight: Ts([2, 1, 1]) }, [Ts([2], L), Ts([2], L)]], ['BCELoss', { weight: Ts([2, 1, 1]) }, [Ts([2]), Ts([2], L)]], ['BCELoss', { weight: Ts([3]) }, [Ts([8, 1]), Ts([8, 1])]],
     ['BCEWithLogitsLoss', {}, [Ts([8, 1]), Ts([8])]], ['BCEWithLogitsLoss', { pos_weight: Ts([3]) }, [Ts([8, 3]), Ts([8, 3], L)]],
     ['BCEWithLogitsLoss', { pos_weight: Ts([5, 8, 3]), reduction: 'none' }, [Ts([8, 3]), Ts([8, 3])]],
     ['BCEWithLogitsLoss', { weight: Ts([5, 8, 3]), reduction: 'none' }, [Ts([8, 3]), Ts([8, 3])]],

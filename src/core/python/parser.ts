@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as TS from '@vscode/tree-sitter-wasm';
-import { copyTree, type SyntaxNode } from './syntax';
+import { copyTree, type StatementCache, type SyntaxNode } from './syntax';
 
 export type { SyntaxNode };
 
@@ -64,8 +64,11 @@ function firstError(node: TS.Node): TS.Node | null {
 
 const MAX_REPAIRS = 200;
 
-/** Parse Python; recover from syntax errors by blanking the offending lines. */
-export function parsePython(parser: TS.Parser, source: string): ParseResult {
+/**
+ * Parse Python; recover from syntax errors by blanking the offending lines.
+ * With a cache, statements whose text did not change since the last parse keep their copies.
+ */
+export function parsePython(parser: TS.Parser, source: string, cache?: StatementCache): ParseResult {
   let text = source;
   const skipped = new Set<number>();
   let tree = parser.parse(text)!;
@@ -87,7 +90,7 @@ export function parsePython(parser: TS.Parser, source: string): ParseResult {
     tree.delete();
     tree = parser.parse(text)!;
   }
-  const root = copyTree(tree, text);
+  const root = copyTree(tree, text, cache);
   tree.delete();
   return { root, text, skippedLines: [...skipped].sort((a, b) => a - b) };
 }

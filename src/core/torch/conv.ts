@@ -543,7 +543,10 @@ export function convFormula(c: ConvCfg, input: Shape, output: Shape): string[] {
     const H = sIn[i], o = sOut[i];
     const k = at(c.kernel, i), s = at(c.stride, i), d = at(c.dilation, i);
     if (c.transposed) {
-      const p = at(c.padding as number[], i), op = at(c.outputPadding, i);
+      // the output padding actually used (ConvTranspose's output_size argument can choose it)
+      const p = at(c.padding as number[], i);
+      const base = (H - 1) * s - 2 * p + d * (k - 1) + 1;
+      const op = o - base >= 0 && o - base < Math.max(s, d) ? o - base : at(c.outputPadding, i);
       lines.push(`${names[i]}_out = (${H} − 1)·${s} − 2·${p} + ${d}·(${k} − 1) + ${op} + 1 = ${o}`);
     } else if (c.padding === 'same') {
       lines.push(`${names[i]}_out = ${names[i]}_in = ${o} (padding='same')`);

@@ -97,8 +97,8 @@ function bce({ input, target, red, ctx }: LossIn, weight: T | null, legacy: stri
   // weight.expand(_infer_size(target.size(), weight.size())) in Python, then the kernel's TensorIterator
   const ws = weight === null ? null : broadcastShapes(target.shape, weight.shape);
   if (target.dtype !== input.dtype) throw new TorchError(`Found dtype ${SCALAR_NAME[target.dtype]} but expected ${SCALAR_NAME[input.dtype]}`);
-  if (ws !== null && !sameShape(ws, input.shape)) throw new TorchError(`output with shape ${fmt(input.shape)} doesn't match the broadcast shape ${fmt(ws)}`);
   if (input.dtype !== 'float32' && input.dtype !== 'float64') throw notImpl('binary_cross_entropy', input.dtype);
+  if (ws !== null && !sameShape(ws, input.shape)) throw new TorchError(`output with shape ${fmt(input.shape)} doesn't match the broadcast shape ${fmt(ws)}`);
   return reduced(r, input.shape, input.dtype);
 }
 

@@ -1882,6 +1882,15 @@ const methods: Record<string, TorchFn> = {
   new_full: newFactory('new_full', true),
 };
 
+/** `torch.name(input, ...)` for a method whose arguments after `input` are `sig`. */
+function asFunction(name: string, sig: Param[]): TorchFn {
+  return (args, ctx) => {
+    const a = bind(name, [{ name: 'input' }, ...sig], args);
+    const kw = new Map([...a].filter(([k]) => k !== 'input'));
+    return methods[name]({ pos: [a.get('input')!], kw }, ctx);
+  };
+}
+
 const torch: Record<string, TorchFn> = {
   cat: catT('cat'),
   concat: catT('concat'),
@@ -1935,9 +1944,9 @@ const torch: Record<string, TorchFn> = {
   pow: binMethod('**', 'pow', { torch: true }),
   maximum: binMethod('*', 'maximum', { torch: true }),
   minimum: binMethod('*', 'minimum', { torch: true }),
-  clone: (args) => methods.clone({ pos: args.pos.slice(0, 1), kw: new Map([...args.kw].filter(([k]) => k !== 'input')) }, { warn() {} }),
-  detach: (args) => methods.detach(args, { warn() {} }),
-  numel: (args) => methods.numel(args, { warn() {} }),
+  clone: asFunction('clone', [{ name: 'memory_format', default: { k: 'none' } }]),
+  detach: asFunction('detach', []),
+  numel: asFunction('numel', []),
 };
 
 export const family: Family = { methods, torch };
