@@ -77,7 +77,7 @@ function render(file: string, r: CheckResult): string {
   const where = r.line ? `${file}:${r.line}` : file;
   lines.push(`${r.model}  (${where}; input ${r.inputs.map(fmtShape).join(', ') || '?'} from ${r.source})`);
   const rows = r.modules.map((m) => [`${m.path}`, m.type, fmtShape(m.output), m.params === null ? '?' : m.params.toLocaleString('en-US'), `${m.line}`]);
-  if (r.error && r.error.module) rows.push([r.error.module, '✗', 'error', '', `${r.error.line}`]);
+  if (r.error && r.error.module) rows.push([r.error.module, r.error.moduleType ?? '', `✗ ${r.error.type}`, '', `${r.error.line}`]);
   const head = ['Layer', 'Type', 'Output shape', 'Params', 'Line'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');

@@ -22,7 +22,7 @@ export interface CheckModuleRow {
 export interface CheckResult {
   model: string;
   output: ShapeOut;
-  error: { message: string; line: number; module: string | null; type: string } | null;
+  error: { message: string; line: number; module: string | null; type: string; moduleType?: string | null } | null;
   modules: CheckModuleRow[];
   /** extensions to the contract */
   inputs: (Shape | null)[];
@@ -43,7 +43,7 @@ export function resultFromTrace(model: string, trace: Trace, source: string, bui
     model,
     params,
     output: trace.output,
-    error: trace.error ? { message: trace.error.message, line: trace.error.line + 1, module: trace.error.module, type: trace.error.pyType } : null,
+    error: trace.error ? { message: trace.error.message, line: trace.error.line + 1, module: trace.error.module, type: trace.error.pyType, moduleType: trace.error.moduleType } : null,
     modules: trace.calls.map((c) => ({ path: c.path, type: c.type, line: c.line + 1, output: c.output, inputs: c.inputs, params: c.params, ...(c.why && c.output === null ? { why: c.why } : {}) })),
     inputs: trace.inputs,
     warnings: trace.warnings.map((w) => ({ message: w.message, line: w.line + 1 })),
