@@ -5,7 +5,7 @@
  */
 import { loadParser, parsePython, type ParseResult } from './python/parser';
 import { BreakSignal, BudgetExceeded, ContinueSignal, PyException, ReturnSignal } from './python/errors';
-import { Interpreter } from './python/interpreter';
+import { Interpreter, STEP_BUDGET } from './python/interpreter';
 import type { SyntaxNode } from './python/parser';
 import type { StatementCache } from './python/syntax';
 import { tensor, type ClassVal, type ModuleLike, type ObjectVal, type Py, type Scope, type Shape } from './python/values';
@@ -44,8 +44,8 @@ export interface InferredInput {
 
 type Parser = Awaited<ReturnType<typeof loadParser>>;
 
-/** evaluation steps for one top-level statement (a training loop at module level must not stall the editor) */
-const STATEMENT_BUDGET = 300_000;
+/** a training loop at module level must not stall the editor */
+const STATEMENT_BUDGET = STEP_BUDGET;
 
 export class FileAnalysis {
   readonly env = new TorchEnvironment(registry);
@@ -163,7 +163,7 @@ export class FileAnalysis {
     }
     const argsText = ctor === undefined ? '()' : ctor.trim();
     const src = `${className}${argsText.startsWith('(') ? argsText : `(${argsText})`}`;
-    this.interp.resetBudget(2_000_000);
+    this.interp.resetBudget(STEP_BUDGET);
     const v = this.interp.evalExpression(src, this.commandLineScope());
     if (!isModuleValue(v)) {
       const why = v.k === 'unknown' ? v.why : `it is a ${v.k}`;
@@ -174,7 +174,7 @@ export class FileAnalysis {
 
   /** Evaluate Python expressions (inputs) in module scope. */
   evaluate(expr: string): Py {
-    this.interp.resetBudget(2_000_000);
+    this.interp.resetBudget(STEP_BUDGET);
     return this.interp.evalExpression(expr, this.commandLineScope());
   }
 
@@ -223,7 +223,7 @@ export class FileAnalysis {
         if (i >= 0 && !firstUse.has(i)) firstUse.set(i, m);
       },
     };
-    this.interp.resetBudget(1_000_000);
+    this.interp.resetBudget(STEP_BUDGET);
     try {
       this.interp.call(model, { pos: probes, kw: new Map() });
     } catch (e) {

@@ -3,7 +3,7 @@
  * Lines in this module's results are 1-based, as users read them; the rest of core/ is 0-based.
  */
 import { FileAnalysis, type ExampleCall } from './analysis';
-import { PyException } from './python/errors';
+import { BudgetExceeded, PyException } from './python/errors';
 import type { ModuleLike, Py, Shape } from './python/values';
 import { sweepSizes, type Sweep } from './sweep';
 import type { ShapeOut, Trace } from './trace';
@@ -62,6 +62,16 @@ export interface CheckRequest {
 
 /** Build the model, evaluate the inputs, trace the call. Python errors while building are reported as the result's error. */
 export function checkModel(analysis: FileAnalysis, req: CheckRequest): CheckResult {
+  try {
+    return checkModelUnguarded(analysis, req);
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    // too deep or too long to evaluate statically (runaway recursion in a half-typed file): unknown, not an error
+    return { ...errorResult(req.model, new PyException('RecursionError', e.why, 0), 'constructor'), error: null, outputWhy: `${e.why}: not evaluated statically` };
+  }
+}
+
+function checkModelUnguarded(analysis: FileAnalysis, req: CheckRequest): CheckResult {
   let model: ModuleLike;
   let built: string;
   try {

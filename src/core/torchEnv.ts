@@ -16,7 +16,7 @@ import {
 } from './python/values';
 import { bind } from './torch/args';
 import { registry as defaultRegistry } from './torch/registry';
-import { binaryOp, indexShape } from './torch/tensorOps';
+import { binaryOp, indexShape, tensorAttr } from './torch/tensorOps';
 import { TorchError, UnknownValue, type ModuleDef, type TorchRegistry } from './torch/types';
 
 const DTYPES: Record<string, DType> = {
@@ -517,8 +517,8 @@ export class TorchEnvironment implements Environment {
       case 'is_cuda': case 'is_xpu': case 'is_mps': case 'is_sparse': case 'is_quantized': case 'is_meta': return FALSE;
       case 'requires_grad': return FALSE;
       case 'grad': return NONE;
-      case 'T': return t.shape ? tensor([...t.shape].reverse(), t.dtype) : t;
-      case 'mT': return t.shape && t.shape.length >= 2 ? tensor([...t.shape.slice(0, -2), t.shape[t.shape.length - 1], t.shape[t.shape.length - 2]], t.dtype) : t;
+      case 'T': case 'mT': case 'mH':
+        return this.runTorch(() => tensorAttr(t, name) ?? t, (why) => tensor(null, t.dtype, why));
       case 'real': return t;
     }
     const fn = this.reg.methods.get(name);

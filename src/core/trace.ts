@@ -4,7 +4,7 @@
  * "Leaf" is PyTorch's meaning: a module with no children (what forward hooks on leaves would see).
  */
 import { BudgetExceeded, PyException } from './python/errors';
-import type { Interpreter, InterpreterHooks } from './python/interpreter';
+import { STEP_BUDGET, type Interpreter, type InterpreterHooks } from './python/interpreter';
 import type { CallArgs, ModuleLike, Py, Shape } from './python/values';
 import { namedModules } from './torchEnv';
 import type { TorchRegistry } from './torch/types';
@@ -138,7 +138,7 @@ export function traceCall(interp: Interpreter, reg: TorchRegistry, model: Module
   const rec = new TraceRecorder(reg, paths);
   const saved = interp.hooks;
   interp.hooks = rec.hooks();
-  interp.resetBudget(1_000_000);
+  interp.resetBudget(STEP_BUDGET);
   let result: Py | null = null;
   try {
     result = interp.call(model, { pos: inputs, kw });

@@ -223,8 +223,10 @@ function inputShape(g: Gen, n: number, channels: number, maxSp: number, pWrongRa
     const rank = g.pick([1, 2, n + 3].filter((r) => r !== n + 1 && r !== n + 2));
     return Array.from({ length: rank }, () => g.int(1, 6));
   }
-  if (g.chance(0.15)) return [c, ...sp];
-  return [g.int(1, 2), c, ...sp];
+  const shape = g.chance(0.15) ? [c, ...sp] : [g.int(1, 2), c, ...sp];
+  // now and then an empty dimension (a size sweep can produce one, e.g. after AdaptiveAvgPool2d(0))
+  if (g.chance(0.03)) shape[g.int(0, shape.length - 1)] = 0;
+  return shape;
 }
 
 function genConv(seed: number, count: number, n: number, transposed: boolean, maxSp: number): Cfg[] {

@@ -610,7 +610,9 @@ function genActivation(): Cfg[] {
     ['method', 'clamp', [Ts([2, 3]), 'a'], {}], ['method', 'clamp', [Ts([2]), 'a', I(1)], {}], ['method', 'clamp', [Ts([2])], { max: 'a' }],
     ['torch', 'clamp', [Ts([2, 3]), Fl(1), Ts([3])], {}], ['torch', 'clamp', [Ts([2, 3]), Ts([3]), Fl(1)], {}], ['torch', 'clamp', [Ts([2]), 'a'], {}],
     ['method', 'clamp_min', [Ts([2]), 'a'], {}], ['method', 'clamp_min', [Ts([2]), null], {}], ['method', 'clamp_max_', [Ts([2]), null], {}],
-    ['torch', 'clamp_min', [Ts([2]), null], {}], ['torch', 'clamp_max', [Ts([2]), 'a'], {}], ['method', 'clamp', [Ts([2]), null, Ts([2])], {}],
+    ['torch', 'clamp_min', [Ts([2]), null], {}], ['method', 'clamp', [Ts([2], 'float16'), Ts([2], 'float16'), Ts([2], 'float16')], {}],
+    ['method', 'clamp', [Ts([2], 'bool'), Ts([2], 'bool'), Ts([2], 'bool')], {}], ['method', 'clamp', [Ts([2], 'bool')], { max: Ts([2], 'bool') }],
+    ['method', 'clamp_', [Ts([2], 'float16'), Ts([2], 'float16'), Ts([2], 'float16')], {}], ['method', 'clamp', [Ts([2]), Ts([2], 'float16'), Ts([2], 'float16')], {}], ['torch', 'clamp_max', [Ts([2]), 'a'], {}], ['method', 'clamp', [Ts([2]), null, Ts([2])], {}],
   ] as ['torch' | 'method', string, J[], Record<string, J>][]) g.call(ns, name, args, kw);
   return g.cfgs;
 }

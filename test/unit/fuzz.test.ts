@@ -26,7 +26,7 @@ test(`${CASES} mutated example files analyse without an escaping exception`, asy
       const a = FileAnalysis.createSync(parser, src);
       checkFile(a);
     } catch (e) {
-      failures.push(`case ${i}: ${e instanceof Error ? e.stack?.split('\n').slice(0, 3).join(' | ') : String(e)}`);
+      failures.push(`case ${i}: ${e instanceof Error ? e.stack?.split('\n').slice(0, 3).join(' | ') : `${(e as object)?.constructor?.name} ${JSON.stringify(e)?.slice(0, 200)}`}`);
     }
     times.push(performance.now() - t0);
   }

@@ -348,9 +348,11 @@ function clampCore(x: T, lo: Bound, hi: Bound, inplace: boolean): Py {
     if (inplace) {
       if (!sameShape(shape, x.shape)) throw new TorchError(`output with shape ${fmt(x.shape)} doesn't match the broadcast shape ${fmt(shape)}`);
       castBack(dt, x.dtype);
-      return out(x.shape, x.dtype);
     }
-    return out(shape, dt);
+    // with both bounds tensors the clamp_cpu kernel runs (clamp_min/clamp_max kernels otherwise)
+    const kdt = inplace ? x.dtype : dt;
+    if (lo.k === 'tensor' && hi.k === 'tensor' && (kdt === 'float16' || kdt === 'bool')) throw notImpl('clamp_cpu', kdt);
+    return inplace ? out(x.shape, x.dtype) : out(shape, dt);
   }
   const scalars = [lo, hi].filter((b): b is { k: 'num'; v: Py } => b.k === 'num').map((b) => b.v);
   const dt = scalarResult(x.dtype, scalars);

@@ -47,10 +47,13 @@ export function padNonConstant(input: Shape, pad: number[], mode: string): Shape
     return o;
   }
   const batched = ndim === np + 2;
-  // spatial dims are the last np; pad pairs go from the last dim backwards
-  const nonEmpty = input.every((s, i) => s !== 0 || (batched && i === 0));
-  if (!nonEmpty) {
-    const what = np === 1 ? '2D or 3D' : np === 2 ? '3D or 4D' : '4D or 5D';
+  const what = `${np + 1}D or ${np + 2}D`;
+  if (mode === 'reflect' && np < 3) {
+    // reflection_pad1d/2d: every dim but the first must be non-empty; the message prints the tensor (TH style)
+    if (input.some((s, i) => i > 0 && s === 0)) {
+      throw err(`${what} (batch mode) tensor expected for input, but got: [ torch.FloatTensor{${input.join(',')}} ]`);
+    }
+  } else if (!input.every((s, i) => s !== 0 || (batched && i === 0))) {
     throw err(`Expected ${what} (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${fmt(input)}`);
   }
   if (mode === 'reflect') {
@@ -177,8 +180,24 @@ export function convolution(
     return [input[0], input[1] === 0 ? 0 : weight[0], ...o];
   }
   const o = ks.map((kk, i) => (spatial[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kk - 1) + outputPadding[i] + 1);
+  const res = [input[0], weight[1] * groups, ...o];
   if (!empty) backendChecksTransposed(input, weight, stride, padding, dilation, outputPadding, groups, o);
-  return [input[0], weight[1] * groups, ...o];
+  else if (o.some((x) => x < 0)) emptyViewError(dim === 1 ? [res[0], res[1], 1, res[2]] : res);
+  return res;
+}
+
+/** The "Empty" backend views a 0-element result as the computed output size: `view`'s errors for negative sizes. */
+function emptyViewError(shape: Shape): never {
+  let inferred = -1;
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === -1) {
+      if (inferred >= 0) throw err('only one dimension can be inferred');
+      inferred = i;
+    } else if (shape[i] < -1) {
+      throw err(`invalid shape dimension ${shape[i]}`);
+    }
+  }
+  throw err(`cannot reshape tensor of 0 elements into shape ${fmt(shape)} because the unspecified dimension size -1 can be any value and is ambiguous`);
 }
 
 /** Viewed as 2d when 1d (`view1d_as_2d`): height 1 in front. */

@@ -364,11 +364,6 @@ export function adaptiveMaxPool3dC(input: Shape, o: number[]): Shape {
 export function adaptiveMaxPool1d(input: Shape, o: number[]): Shape {
   checkDimRange('adaptive_max_pool1d', input, 2, 4);
   check1d('adaptive_max_pool1d', 'output_size', o);
-  for (let i = 1; i < input.length; i++) {
-    if (!(input[i] > 0)) {
-      throw err(`adaptive_max_pool1d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmt(input)} with dimension ${i} being empty`);
-    }
-  }
   const x = [...input.slice(0, -1), 1, input[input.length - 1]];
   const r = adaptiveMaxPool2dC(x, [1, o[0]]);
   return [...r.slice(0, -2), r[r.length - 1]];

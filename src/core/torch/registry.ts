@@ -10,8 +10,9 @@ import { family as dropout } from './dropout';
 import { family as losses } from './losses';
 import { family as tensorOps } from './tensorOps';
 import { family as creation } from './creation';
+import { family as padding } from './padding';
 
-const families: Family[] = [conv, pool, resize, linear, norm, activation, dropout, losses, tensorOps, creation];
+const families: Family[] = [conv, pool, resize, linear, norm, activation, dropout, losses, tensorOps, creation, padding];
 
 function merge(): TorchRegistry {
   const reg: TorchRegistry = { modules: new Map(), torch: new Map(), functional: new Map(), methods: new Map() };

@@ -227,7 +227,6 @@ function bool1(v: Py | undefined, name: string, dflt = false): boolean {
   throw new TorchError(`${name} must be bool, not ${typeName(v)}`, 'TypeError');
 }
 
-const isNoneOrAbsent = (v: Py | undefined): boolean => v === undefined || v.k === 'none';
 const tup = (items: Py[], size = false): Py => (size ? { k: 'tuple', items, size: true } : { k: 'tuple', items });
 const sizeVal = (s: Shape): Py => tup(s.map((v) => ({ k: 'int', v }) as Py), true);
 const res = (shape: Shape, dtype: DType): TensorVal => tensor(shape, dtype);
@@ -1105,13 +1104,14 @@ function argLike(name: 'argmax' | 'argmin'): { sig: Param[]; impl: Impl } {
   return { sig, impl };
 }
 
-function stdVar(name: 'std' | 'var'): { sig: Param[]; impl: Impl } {
+/** std and var share signature and rules. */
+function stdVar(): { sig: Param[]; impl: Impl } {
   const sig: Param[] = [{ name: 'dim', default: { k: 'none' } }, { name: 'unbiased', default: { k: 'bool', v: true } }, { name: 'keepdim', default: { k: 'bool', v: false } }, { name: 'correction', default: { k: 'none' } }];
   const impl: Impl = (self, a) => {
     let d = a.get('dim')!;
     let keepdim = a.get('keepdim')!;
     if (d.k === 'bool') {
-      // std(unbiased) overload; a second positional would have been `keepdim`? no: (bool unbiased) only
+      // the std(bool unbiased) overload
       keepdim = { k: 'bool', v: false };
       d = { k: 'none' };
     }
@@ -1119,7 +1119,6 @@ function stdVar(name: 'std' | 'var'): { sig: Param[]; impl: Impl } {
     const dims = d.k === 'none' ? [] : dimList(d, self.shape.length, 'dim', false);
     return res(reduceShape(self.shape, dims, bool1(keepdim, 'keepdim')), self.dtype);
   };
-  void name;
   return { sig, impl };
 }
 
@@ -1743,8 +1742,8 @@ const amax = amaxLike('amax');
 const amin = amaxLike('amin');
 const argmax = argLike('argmax');
 const argmin = argLike('argmin');
-const std = stdVar('std');
-const variance = stdVar('var');
+const std = stdVar();
+const variance = stdVar();
 const mmP = pair('mm', mm, 'mat2');
 const bmmP = pair('bmm', bmm, 'mat2');
 const mvP = pair('mv', mv, 'vec');
