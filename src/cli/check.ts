@@ -1,8 +1,10 @@
 /** `dcgan-lab check`: the contract is in DESIGN.md; the table imitates torchinfo. */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { FileAnalysis } from '../core/analysis';
 import { checkFile, checkModel, type CheckResult } from '../core/check';
 import { splitArgv } from '../core/python/argv';
+import { siblingModules } from '../core/imports';
 import type { ShapeOut } from '../core/trace';
 import { UsageError, parseArgs } from './main';
 
@@ -21,7 +23,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   const ctor = args.options.get('ctor')?.at(-1);
   const inputs = args.options.get('input') ?? [];
   if (!model && (ctor !== undefined || inputs.length > 0)) throw new UsageError('--ctor and --input need --model');
-  const analysis = await FileAnalysis.create(text, { argv: splitArgv(args.options.get('argv')?.at(-1) ?? '') });
+  const analysis = await FileAnalysis.create(text, { argv: splitArgv(args.options.get('argv')?.at(-1) ?? ''), resolveModule: siblingModules(file) });
   const json = args.flags.has('json');
   const sweep = args.flags.has('sweep');
 
@@ -47,8 +49,8 @@ export async function runCheck(argv: string[]): Promise<number> {
 /** The JSON contract's field order first, extensions after. */
 function contract(r: CheckResult): object {
   return {
-    model: r.model, output: r.output, error: r.error ? { message: r.error.message, line: r.error.line, module: r.error.module } : null,
-    modules: r.modules.map((m) => ({ path: m.path, type: m.type, line: m.line, output: m.output, params: m.params })),
+    model: r.model, output: r.output, error: r.error ? { message: r.error.message, line: r.error.line, module: r.error.module, ...(r.error.file ? { file: r.error.file } : {}) } : null,
+    modules: r.modules.map((m) => ({ path: m.path, type: m.type, line: m.line, output: m.output, params: m.params, ...(m.file ? { file: m.file } : {}) })),
     inputs: r.inputs, params: r.params, warnings: r.warnings, source: r.source, ...(r.outputWhy ? { outputWhy: r.outputWhy } : {}),
     ...(r.sweep ? { sweep: { summary: r.sweep.summary, working: compactRanges(r.sweep.working) } } : {}),
     ...(r.line ? { line: r.line } : {}),
@@ -76,15 +78,16 @@ function render(file: string, r: CheckResult): string {
   const lines: string[] = [];
   const where = r.line ? `${file}:${r.line}` : file;
   lines.push(`${r.model}  (${where}; input ${r.inputs.map(fmtShape).join(', ') || '?'} from ${r.source})`);
-  const rows = r.modules.map((m) => [`${m.path}`, m.type, fmtShape(m.output), m.params === null ? '?' : m.params.toLocaleString('en-US'), `${m.line}`]);
-  if (r.error && r.error.module) rows.push([r.error.module, r.error.moduleType ?? '', `✗ ${r.error.type}`, '', `${r.error.line}`]);
+  const at = (line: number, f?: string) => (f ? `${f}:${line}` : `${line}`);
+  const rows = r.modules.map((m) => [`${m.path}`, m.type, fmtShape(m.output), m.params === null ? '?' : m.params.toLocaleString('en-US'), at(m.line, m.file)]);
+  if (r.error && r.error.module) rows.push([r.error.module, r.error.moduleType ?? '', `✗ ${r.error.type}`, '', at(r.error.line, r.error.file)]);
   const head = ['Layer', 'Type', 'Output shape', 'Params', 'Line'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   lines.push(rule, line(head), rule, ...rows.map(line), rule);
   lines.push(`Parameters: ${r.params === null ? 'unknown (a layer\'s configuration is unknown)' : r.params.toLocaleString('en-US')}`);
-  if (r.error) lines.push(`✗ ${r.error.type}: ${r.error.message}`, `  at ${file}:${r.error.line}${r.error.module ? ` (${r.error.module})` : ''}`);
+  if (r.error) lines.push(`✗ ${r.error.type}: ${r.error.message}`, `  at ${r.error.file ? path.join(path.dirname(file), r.error.file) : file}:${r.error.line}${r.error.module ? ` (${r.error.module})` : ''}`);
   else lines.push(`Output: ${fmtShape(r.output)}${r.output === null && r.outputWhy ? ` (unknown: ${r.outputWhy})` : ''}`);
   for (const w of r.warnings) lines.push(`⚠ ${file}:${w.line}: ${w.message}`);
   if (r.sweep) lines.push(`Sweep 8–1024: ${r.sweep.summary}`);

@@ -8,7 +8,7 @@ import { BreakSignal, BudgetExceeded, ContinueSignal, PyException, ReturnSignal 
 import { Interpreter, STEP_BUDGET } from './python/interpreter';
 import type { SyntaxNode } from './python/parser';
 import type { StatementCache } from './python/syntax';
-import { tensor, type ClassVal, type ModuleLike, type ObjectVal, type Py, type Scope, type Shape } from './python/values';
+import { str, tensor, type ClassVal, type ModuleLike, type NamespaceVal, type ObjectVal, type Py, type Scope, type Shape } from './python/values';
 import { TorchEnvironment, isModuleValue, namedModules } from './torchEnv';
 import { TraceRecorder, isLeaf, paramCount, shapeOf, traceCall, typeOf, whyUnknown, type Trace, type TraceError } from './trace';
 import { registry } from './torch/registry';
@@ -18,6 +18,12 @@ export interface AnalysisOptions {
   argv?: string[];
   /** reuse the syntax of unchanged statements from the previous analysis of the same document */
   cache?: StatementCache;
+  /**
+   * Find the source of one of the user's own modules (`from models import *`, `from .layers import Block`):
+   * `name` is the dotted name as written (with leading dots for relative imports). Returns the file's path
+   * (shown in results) and text, or null. Without it, such imports are unknown.
+   */
+  resolveModule?: (name: string) => { file: string; text: string } | null;
 }
 
 export interface ModelClass {
@@ -60,6 +66,7 @@ export class FileAnalysis {
     this.parsed = parsePython(parser, text, options.cache);
     this.interp = new Interpreter(this.env, (src) => parsePython(parser, src), { argv: options.argv });
     this.env.attach(this.interp);
+    if (options.resolveModule) this.env.userImport = (name) => this.importUserModule(name, options.resolveModule!);
     this.runModuleLevel();
   }
 
@@ -121,7 +128,7 @@ export class FileAnalysis {
         interp.exec(stmt, interp.globals);
       } catch (e) {
         if (e instanceof PyException) {
-          if (e.pyType !== 'SystemExit') this.moduleErrors.push({ message: e.message.split('\n')[0], pyType: e.pyType, line: e.line, module: null, moduleType: null });
+          if (e.pyType !== 'SystemExit') this.moduleErrors.push({ message: e.message.split('\n')[0], pyType: e.pyType, line: e.line, file: e.file, module: null, moduleType: null });
         } else if (e instanceof BudgetExceeded) {
           // a statement cut short may have left names half-updated: they become unknown rather than wrong
           interp.resetBudget(STATEMENT_BUDGET);
@@ -136,11 +143,51 @@ export class FileAnalysis {
     interp.hooks = {};
   }
 
+  private readonly userModules = new Map<string, NamespaceVal>();
+  private importing = 0;
+
+  /**
+   * Execute one of the user's own modules statically, once, in a fresh global scope named for it
+   * (its `if __name__ == "__main__":` block does not run). A failing statement leaves its names unknown.
+   */
+  private importUserModule(name: string, resolve: NonNullable<AnalysisOptions['resolveModule']>): Py | undefined {
+    const cached = this.userModules.get(name);
+    if (cached) return cached;
+    if (this.importing > 8) return undefined;
+    const found = resolve(name);
+    if (!found) return undefined;
+    const scope: Scope = { vars: new Map([['__name__', str(name.replace(/^\.+/, ''))]]), parent: null };
+    const ns: NamespaceVal = { k: 'namespace', name, attrs: scope.vars };
+    this.userModules.set(name, ns); // before executing: import cycles see the partial module, as in Python
+    const parsed = parsePython(this.parser, found.text, undefined, found.file);
+    const interp = this.interp;
+    const saved = { line: interp.line, file: interp.file, hooks: interp.hooks };
+    interp.hooks = { ...saved.hooks, enterModule: undefined, exitModule: undefined };
+    this.importing++;
+    try {
+      for (const stmt of parsed.root.namedChildren) {
+        interp.resetBudget(STATEMENT_BUDGET);
+        try {
+          interp.exec(stmt, scope);
+        } catch (e) {
+          if (!(e instanceof PyException || e instanceof BudgetExceeded || e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) throw e;
+        }
+      }
+    } finally {
+      this.importing--;
+      interp.line = saved.line;
+      interp.file = saved.file;
+      interp.hooks = saved.hooks;
+    }
+    return ns;
+  }
+
   /** The user's nn.Module classes, in source order. */
   modelClasses(): ModelClass[] {
     const out: ModelClass[] = [];
     for (const v of this.interp.globals.vars.values()) {
-      if (v.k === 'class' && v.isModule && v.node) out.push({ name: v.name, line: v.line, node: v.node });
+      // classes defined in this file (imported ones are checked in their own file, or named with --model)
+      if (v.k === 'class' && v.isModule && v.node && v.node.file === '') out.push({ name: v.name, line: v.line, node: v.node });
     }
     return out.sort((a, b) => a.line - b.line);
   }
@@ -269,7 +316,19 @@ export class FileAnalysis {
       }
       return null;
     };
-    return search(0, []) ?? fallback;
+    const found = search(0, []) ?? fallback;
+    if (found) return found;
+    // every candidate failed: image models often fit only other sizes (a U-Net needs 256): try those
+    for (const s of [256, 128, 32, 512, 16]) {
+      if (s === size) continue;
+      tries = 0;
+      candidates.forEach((cs) => cs.forEach((c) => {
+        if (c.shape.length === 4 && c.shape[2] === c.shape[3] && c.shape[2] > 1) { c.shape = [c.shape[0], c.shape[1], s, s]; c.how = `${c.how.replace(/, \d+×\d+$/, '')}, ${s}×${s}`; }
+      }));
+      const r = search(0, []) ?? fallback;
+      if (r) return r;
+    }
+    return null;
   }
 
   private constants: FileConstants | null = null;
@@ -307,7 +366,7 @@ export class FileAnalysis {
   imageSizeConstant(): number | null {
     const pick = (vars: Iterable<[string, Py]>): number | null => {
       for (const [k, v] of vars) {
-        if (/^(img_?size|image_?size|imagesize|imsize|resolution|img_?res)$/i.test(k) && v.k === 'int' && v.v >= 4) return v.v;
+        if (/^(img_?size|image_?size|imagesize|imsize|resolution|img_?res|img_?height|image_?height|img_?h)$/i.test(k) && v.k === 'int' && v.v >= 4) return v.v;
       }
       return null;
     };

@@ -12,6 +12,8 @@ export interface CheckModuleRow {
   path: string;
   type: string;
   line: number;
+  /** set when the module was constructed in another (imported) file */
+  file?: string;
   output: ShapeOut;
   /** extension: input shapes, parameter count, why the output is unknown */
   inputs: (Shape | null)[];
@@ -22,7 +24,7 @@ export interface CheckModuleRow {
 export interface CheckResult {
   model: string;
   output: ShapeOut;
-  error: { message: string; line: number; module: string | null; type: string; moduleType?: string | null } | null;
+  error: { message: string; line: number; module: string | null; type: string; moduleType?: string | null; file?: string } | null;
   modules: CheckModuleRow[];
   /** extensions to the contract */
   inputs: (Shape | null)[];
@@ -43,8 +45,8 @@ export function resultFromTrace(model: string, trace: Trace, source: string, bui
     model,
     params,
     output: trace.output,
-    error: trace.error ? { message: trace.error.message, line: trace.error.line + 1, module: trace.error.module, type: trace.error.pyType, moduleType: trace.error.moduleType } : null,
-    modules: trace.calls.map((c) => ({ path: c.path, type: c.type, line: c.line + 1, output: c.output, inputs: c.inputs, params: c.params, ...(c.why && c.output === null ? { why: c.why } : {}) })),
+    error: trace.error ? { message: trace.error.message, line: trace.error.line + 1, module: trace.error.module, type: trace.error.pyType, moduleType: trace.error.moduleType, ...(trace.error.file ? { file: trace.error.file } : {}) } : null,
+    modules: trace.calls.map((c) => ({ path: c.path, type: c.type, line: c.line + 1, ...(c.file ? { file: c.file } : {}), output: c.output, inputs: c.inputs, params: c.params, ...(c.why && c.output === null ? { why: c.why } : {}) })),
     inputs: trace.inputs,
     warnings: trace.warnings.map((w) => ({ message: w.message, line: w.line + 1 })),
     source,
@@ -56,6 +58,8 @@ export function resultFromTrace(model: string, trace: Trace, source: string, bui
 export interface CheckRequest {
   model: string;
   ctor?: string;
+  /** an instance to check instead of building one */
+  instance?: ModuleLike;
   inputs: string[];
   sweep?: boolean;
 }
@@ -75,7 +79,7 @@ function checkModelUnguarded(analysis: FileAnalysis, req: CheckRequest): CheckRe
   let model: ModuleLike;
   let built: string;
   try {
-    ({ model, how: built } = analysis.instantiate(req.model, req.ctor));
+    ({ model, how: built } = req.instance ? { model: req.instance, how: 'the file' } : analysis.instantiate(req.model, req.ctor));
   } catch (e) {
     if (!(e instanceof PyException)) throw e;
     return errorResult(req.model, e, 'constructor');
@@ -113,7 +117,7 @@ export function attachSweep(analysis: FileAnalysis, model: ModuleLike, result: C
 function errorResult(model: string, e: PyException, stage: string): CheckResult {
   return {
     model, output: null,
-    error: { message: e.message.split('\n')[0], line: e.line + 1, module: null, type: e.pyType },
+    error: { message: e.message.split('\n')[0], line: e.line + 1, module: null, type: e.pyType, ...(e.file ? { file: e.file } : {}) },
     modules: [], inputs: [], warnings: [], source: stage, built: stage, params: null,
   };
 }
@@ -127,6 +131,15 @@ export function checkFile(analysis: FileAnalysis, opts: { sweep?: boolean } = {}
     const r = resultFromTrace(ex.className, ex.trace, `example call at line ${ex.line + 1}`, 'the file', analysis.paramCount(ex.model));
     r.line = ex.line + 1;
     if (opts.sweep) attachSweep(analysis, ex.model, r);
+    out.push(r);
+  }
+  // models the file builds at module level (a training script's `generator = GeneratorUNet()`, classes often imported)
+  for (const [name, v] of analysis.interp.globals.vars) {
+    if (v.k !== 'object' || !v.isModule || v.cls.node === null || exampleClasses.has(v.cls.name)) continue;
+    exampleClasses.add(v.cls.name);
+    const r = checkModel(analysis, { model: v.cls.name, inputs: [], sweep: opts.sweep, instance: v });
+    r.built = `the file's instance \`${name}\``;
+    r.line = v.line + 1;
     out.push(r);
   }
   for (const cls of analysis.modelClasses()) {

@@ -26,6 +26,11 @@ const DTYPES: Record<string, DType> = {
 
 const NO_ARGS: CallArgs = { pos: [], kw: new Map() };
 
+/** Third-party packages: never looked for among the user's files. */
+const KNOWN_PACKAGES = new Set(['torch', 'torchvision', 'numpy', 'math', 'argparse', 'os', 'sys', 'random', 'collections',
+  'functools', 'operator', 'itertools', 'time', 'datetime', 'json', 'PIL', 'matplotlib', 'scipy', 'tqdm', 'typing', 'abc',
+  'dataclasses', 'glob', 'shutil', 'pathlib', 're', 'copy', 'warnings', 'logging', 'pickle', 'tensorboardX', 'wandb', 'cv2', '__future__']);
+
 export class TorchEnvironment implements Environment {
   builtins = new Map<string, Py>();
   private readonly modules = new Map<string, Py>();
@@ -68,9 +73,16 @@ export class TorchEnvironment implements Environment {
     this.builtins = makeBuiltins(interp, new Map());
   }
 
+  /** The user's own modules (`from models import Generator`), set by the analysis that can read files. */
+  userImport: ((name: string) => Py | undefined) | null = null;
+
   importModule(name: string): Py | undefined {
     const m = this.modules.get(name);
     if (m) return m;
+    if (this.userImport && !KNOWN_PACKAGES.has(name.split('.')[0])) {
+      const u = this.userImport(name);
+      if (u) return u;
+    }
     // `import torch.nn.functional as F` style names below a known package resolve by attribute
     const parts = name.split('.');
     let cur = this.modules.get(parts[0]);
@@ -155,6 +167,7 @@ export class TorchEnvironment implements Environment {
       Tensor: torchClass,
       FloatTensor: tensorCtor('float32'), LongTensor: tensorCtor('int64'), ByteTensor: tensorCtor('uint8'), DoubleTensor: tensorCtor('float64'),
       BoolTensor: tensorCtor('bool'), IntTensor: tensorCtor('int32'),
+      from_numpy: builtin('from_numpy', ({ pos: [a] }) => (a && a.k === 'tensor' ? a : unknown('torch.from_numpy of a value that is not a modelled numpy array'))),
       Size: builtin('Size', ({ pos: [v] }) => ({ k: 'tuple', items: v && (v.k === 'tuple' || v.k === 'list') ? v.items : [], size: true })),
       device: builtin('device', ({ pos: [d] }) => d ?? str('cpu')),
       manual_seed: builtin('manual_seed', () => NONE),
@@ -383,7 +396,7 @@ export class TorchEnvironment implements Environment {
   }
 
   newObject(cls: ClassVal, line: number): ObjectVal {
-    return { k: 'object', cls, attrs: new Map(), modules: new Map(), isModule: cls.isModule, training: true, line, id: this.interp.newId() };
+    return { k: 'object', cls, attrs: new Map(), modules: new Map(), isModule: cls.isModule, training: true, line, file: this.interp.file, id: this.interp.newId() };
   }
 
   // ───────────────────────────── Environment
@@ -407,21 +420,21 @@ export class TorchEnvironment implements Environment {
     const def = this.reg.modules.get(type);
     if (!def) {
       const loose = new Map<string, Py>([...args.pos.map((v, i): [string, Py] => [`arg${i}`, v]), ...args.kw]);
-      return { k: 'torchmodule', type, cfg: null, args: loose, line, training: true, id: this.interp.newId(), why: `torch.nn.${type} is not modelled yet` };
+      return { k: 'torchmodule', type, cfg: null, args: loose, line, file: this.interp.file, training: true, id: this.interp.newId(), why: `torch.nn.${type} is not modelled yet` };
     }
     let bound: Map<string, Py>;
     try {
       bound = bind(`${type}.__init__`, def.signature, args, def.extraKw);
     } catch (e) {
-      if (e instanceof TorchError) throw new PyException(e.pyType, e.message, line);
+      if (e instanceof TorchError) throw new PyException(e.pyType, e.message, line, null, this.interp.file);
       throw e;
     }
-    const m: TorchModuleVal = { k: 'torchmodule', type, cfg: null, args: bound, line, training: true, id: this.interp.newId() };
+    const m: TorchModuleVal = { k: 'torchmodule', type, cfg: null, args: bound, line, file: this.interp.file, training: true, id: this.interp.newId() };
     try {
       m.cfg = def.init(bound);
     } catch (e) {
       if (e instanceof UnknownValue) m.why = e.why;
-      else if (e instanceof TorchError) throw new PyException(e.pyType, e.message, line);
+      else if (e instanceof TorchError) throw new PyException(e.pyType, e.message, line, null, this.interp.file);
       else throw e;
     }
     return m;
@@ -452,7 +465,7 @@ export class TorchEnvironment implements Environment {
       return def.forward(m.cfg, args, { ...this.ctx(), training: m.training });
     } catch (e) {
       if (e instanceof UnknownValue) return unknownOut(e.why);
-      if (e instanceof TorchError) throw new PyException(e.pyType, e.message, m.line, m);
+      if (e instanceof TorchError) throw new PyException(e.pyType, e.message, m.line, m, m.file);
       throw e;
     }
   }

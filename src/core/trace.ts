@@ -16,6 +16,8 @@ export interface ModuleCall {
   type: string;
   /** 0-based line of the module's construction */
   line: number;
+  /** '' for the analysed file, else the imported file the module was constructed in */
+  file: string;
   inputs: (Shape | null)[];
   output: ShapeOut;
   /** why the output is unknown */
@@ -31,6 +33,8 @@ export interface TraceError {
   pyType: string;
   /** 0-based: the culprit layer's construction line, or the line of the failing operation */
   line: number;
+  /** '' for the analysed file, else the imported file of that line */
+  file: string;
   /** `named_modules()` path of the leaf module that raised; null when raised outside a leaf */
   module: string | null;
   moduleType: string | null;
@@ -112,7 +116,7 @@ export class TraceRecorder {
         if (path === undefined) return;
         if (error) return; // PyTorch's forward hook does not run for a call that raised
         this.calls.push({
-          path, type: typeOf(m), line: m.line,
+          path, type: typeOf(m), line: m.line, file: m.file,
           inputs: args.pos.filter((a) => a.k === 'tensor').map((a) => shapeOf(a) as Shape | null),
           output: shapeOf(result), why: whyUnknown(result),
           params: paramCount(this.reg, m), module: m,
@@ -125,8 +129,9 @@ export class TraceRecorder {
   recordError(e: PyException): void {
     const m = this.errorModule ?? e.module;
     const path = m ? this.paths.get(m) ?? null : null;
+    const atLayer = m !== null && path !== null && m.k === 'torchmodule';
     this.error = {
-      message: e.message.split('\n')[0], pyType: e.pyType, line: m && path !== null && m.k === 'torchmodule' ? m.line : e.line,
+      message: e.message.split('\n')[0], pyType: e.pyType, line: atLayer ? m.line : e.line, file: atLayer ? m.file : e.file,
       module: path, moduleType: m ? typeOf(m) : null,
     };
   }

@@ -65,7 +65,13 @@ def run_case(case):
 
     old_argv, old_path = sys.argv, list(sys.path)
     sys.argv = [file] + shlex.split(argv)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(file)))
+    here = os.path.dirname(os.path.abspath(file))
+    sys.path.insert(0, here)
+    # a sibling module ("models") imported by an earlier case from another folder must not be reused
+    for name, mod in list(sys.modules.items()):
+        origin = getattr(mod, "__file__", None) or ""
+        if origin and not origin.startswith(sys.prefix) and not origin.startswith("/usr/") and os.path.dirname(os.path.abspath(origin)) != here:
+            del sys.modules[name]
     seed_all()
     try:
         with torch.no_grad(), contextlib.redirect_stdout(sys.stderr):

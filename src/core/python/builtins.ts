@@ -5,8 +5,8 @@
 import { PyException } from './errors';
 import { dictKey, pyCompare, pyEquals, toStr, type Interpreter } from './interpreter';
 import {
-  FALSE, NONE, TRUE, float, int, repr, str, tuple, typeName, unknown,
-  type BuiltinVal, type CallArgs, type ClassVal, type NamespaceVal, type Py,
+  FALSE, NONE, TRUE, float, int, repr, str, tensor, tuple, typeName, unknown,
+  type BuiltinVal, type CallArgs, type ClassVal, type DType, type NamespaceVal, type Py,
 } from './values';
 
 export const builtin = (name: string, call: (args: CallArgs, self?: Py) => Py): BuiltinVal => ({ k: 'builtin', name, call });
@@ -420,9 +420,39 @@ function prodOf(v: Py, numpy: boolean): Py {
   return ints ? int(p) : float(p);
 }
 
+/**
+ * numpy arrays are modelled as tensors (shape and dtype; numpy's default float is float64), enough for the
+ * `Tensor(np.random.normal(0, 1, (batch, latent_dim)))` idiom of popular GAN code.
+ */
+function ndarray(size: Py | undefined, dtype: DType, what: string): Py {
+  if (size === undefined || size.k === 'none') return unknown(`numpy.${what} without size returns a scalar, not modelled`);
+  if (size.k === 'unknown') return size;
+  const dims = size.k === 'tuple' || size.k === 'list' ? size.items : [size];
+  const shape: number[] = [];
+  for (const d of dims) {
+    if (d.k === 'unknown') return d;
+    if (d.k !== 'int') return unknown(`numpy.${what} with a size that is not ints`);
+    shape.push(d.v);
+  }
+  return tensor(shape, dtype);
+}
+
+function numpyRandom(): NamespaceVal {
+  const sized = (name: string, sizeAt: number, dtype: DType) => builtin(name, ({ pos, kw }) => ndarray(kw.get('size') ?? pos[sizeAt], dtype, `random.${name}`));
+  const dims = (name: string) => builtin(name, ({ pos }) => ndarray(tuple(pos), 'float64', `random.${name}`));
+  return ns('numpy.random', {
+    normal: sized('normal', 2, 'float64'), uniform: sized('uniform', 2, 'float64'), randint: sized('randint', 2, 'int64'),
+    rand: dims('rand'), randn: dims('randn'), random: sized('random', 0, 'float64'),
+    seed: builtin('seed', () => NONE),
+  }, (name) => builtin(name, () => unknown(`numpy.random.${name} is not modelled`)));
+}
+
 export function numpyModule(): NamespaceVal {
   const f = (name: string, fn: (...x: number[]) => number, intRes: (xs: Py[]) => boolean = () => false) => numeric(name, fn, intRes);
   return ns('numpy', {
+    random: numpyRandom(),
+    zeros: builtin('zeros', ({ pos }) => ndarray(pos[0], 'float64', 'zeros')),
+    ones: builtin('ones', ({ pos }) => ndarray(pos[0], 'float64', 'ones')),
     prod: builtin('prod', ({ pos: [v] }) => prodOf(v, true)),
     product: builtin('product', ({ pos: [v] }) => prodOf(v, true)),
     sum: builtin('sum', ({ pos: [v] }) => {
@@ -446,7 +476,7 @@ export function argparseModule(interp: Interpreter): NamespaceVal {
   const parserClass = PyClassFactory.make('ArgumentParser');
   const makeParser = (): Py => {
     const specs: ArgSpec[] = [];
-    const self: Py = { k: 'object', cls: parserClass, attrs: new Map(), modules: new Map(), isModule: false, training: false, line: interp.line, id: interp.newId() };
+    const self: Py = { k: 'object', cls: parserClass, attrs: new Map(), modules: new Map(), isModule: false, training: false, line: interp.line, file: interp.file, id: interp.newId() };
     const attrs = (self as { attrs: Map<string, Py> }).attrs;
     const addArgument = builtin('add_argument', ({ pos, kw }) => {
       const flags = pos.filter((p) => p.k === 'str').map((p) => (p as { v: string }).v);

@@ -9,6 +9,8 @@ export class PyException extends Error {
     readonly line: number,
     /** the leaf module whose forward raised it, if any */
     readonly module: ModuleLike | null = null,
+    /** '' for the analysed file, else the imported file where it was raised */
+    readonly file = '',
   ) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;

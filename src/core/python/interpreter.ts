@@ -58,6 +58,8 @@ export const STEP_BUDGET = 300_000;
 export class Interpreter {
   readonly globals: Scope = { vars: new Map(), parent: null };
   line = 0;
+  /** '' while executing the analysed file, else the imported file being executed */
+  file = '';
   private steps = 0;
   private readonly maxSteps: number;
   private depth = 0;
@@ -92,7 +94,13 @@ export class Interpreter {
   // ───────────────────────────── errors
 
   raise(pyType: string, message: string, line = this.line): never {
-    throw new PyException(pyType, message, line);
+    throw new PyException(pyType, message, line, null, this.file);
+  }
+
+  /** Where evaluation is now (for errors and for the construction line of modules). */
+  at(node: SyntaxNode): void {
+    this.line = node.startPosition.row;
+    this.file = node.file;
   }
 
   /** Convert an error from the torch semantics into a Python exception at the current line. */
@@ -101,7 +109,7 @@ export class Interpreter {
       return f();
     } catch (e) {
       if (e instanceof UnknownValue) return onUnknown(e.why);
-      if (e instanceof TorchError) throw new PyException(e.pyType, e.message, this.line);
+      if (e instanceof TorchError) throw new PyException(e.pyType, e.message, this.line, null, this.file);
       throw e;
     }
   }
@@ -167,7 +175,7 @@ export class Interpreter {
 
   exec(node: SyntaxNode, scope: Scope): void {
     this.tick();
-    this.line = node.startPosition.row;
+    this.at(node);
     switch (node.type) {
       case 'expression_statement': {
         for (const child of node.namedChildren) if (child) this.eval(child, scope);
@@ -507,6 +515,7 @@ export class Interpreter {
       throw new BudgetExceeded('recursion too deep');
     }
     const savedLine = this.line;
+    const savedFile = this.file;
     try {
       const scope: Scope = { vars: new Map(), parent: fn.closure };
       this.bindParams(fn, args, scope);
@@ -526,6 +535,7 @@ export class Interpreter {
     } finally {
       this.depth--;
       this.line = savedLine;
+      this.file = savedFile;
     }
   }
 
@@ -687,7 +697,7 @@ export class Interpreter {
         const op = node.childForFieldName('operator')!.text;
         const a = this.eval(node.childForFieldName('left')!, scope);
         const b = this.eval(node.childForFieldName('right')!, scope);
-        this.line = node.startPosition.row;
+        this.at(node);
         return this.binary(op, a, b);
       }
       case 'unary_operator': {
@@ -733,7 +743,7 @@ export class Interpreter {
         const right = node.childForFieldName('right');
         if (!right) return NONE; // annotation only: `x: int`
         const v = this.eval(right, scope);
-        this.line = node.startPosition.row;
+        this.at(node);
         // chained `a = b = v` nests assignments in the right side
         this.assign(node.childForFieldName('left')!, v, scope);
         return v;
@@ -834,7 +844,7 @@ export class Interpreter {
     const subs = node.childrenForFieldName('subscript').filter((s): s is SyntaxNode => !!s && s.type !== 'comment');
     const idxs = subs.map((s) => this.eval(s, scope));
     const index = idxs.length === 1 ? idxs[0] : tuple(idxs);
-    this.line = node.startPosition.row;
+    this.at(node);
     return this.subscript(obj, index);
   }
 
@@ -876,7 +886,7 @@ export class Interpreter {
     if (fnNode.type === 'identifier' && fnNode.text === 'super') return this.evalSuper(argsNode, scope);
     const f = this.eval(fnNode, scope);
     const args = this.evalArgs(argsNode, scope);
-    this.line = node.startPosition.row;
+    this.at(node);
     if (args === null) {
       if (f.k === 'class' && f.torchType) this.raise('TypeError', 'unknown arguments');
       return unknown(`an argument of \`${fnNode.text}(…)\` cannot be known statically`);
@@ -955,7 +965,7 @@ export class Interpreter {
     const op = node.childForFieldName('operator')!.text.slice(0, -1);
     const cur = this.eval(left, scope);
     const r = this.eval(node.childForFieldName('right')!, scope);
-    this.line = node.startPosition.row;
+    this.at(node);
     // list += iterable mutates in place (matters for layer lists built by helpers)
     if (op === '+' && cur.k === 'list') {
       const items = this.iterate(r);
@@ -1489,7 +1499,7 @@ function exceptionMessage(v: Py): { type: string; message: string } {
 
 function exceptionValue(e: PyException): Py {
   const cls: ClassVal = { k: 'class', name: e.pyType, bases: [], attrs: new Map(), node: null, line: 0, isModule: false };
-  return { k: 'object', cls, attrs: new Map([['args', tuple([str(e.message)])]]), modules: new Map(), isModule: false, training: false, line: e.line, id: 0 };
+  return { k: 'object', cls, attrs: new Map([['args', tuple([str(e.message)])]]), modules: new Map(), isModule: false, training: false, line: e.line, file: e.file, id: 0 };
 }
 
 const EXCEPTION_PARENTS: Record<string, string[]> = {

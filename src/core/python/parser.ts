@@ -68,7 +68,7 @@ const MAX_REPAIRS = 200;
  * Parse Python; recover from syntax errors by blanking the offending lines.
  * With a cache, statements whose text did not change since the last parse keep their copies.
  */
-export function parsePython(parser: TS.Parser, source: string, cache?: StatementCache): ParseResult {
+export function parsePython(parser: TS.Parser, source: string, cache?: StatementCache, file = ''): ParseResult {
   let text = source;
   const skipped = new Set<number>();
   let tree = parser.parse(text)!;
@@ -90,7 +90,7 @@ export function parsePython(parser: TS.Parser, source: string, cache?: Statement
     tree.delete();
     tree = parser.parse(text)!;
   }
-  const root = copyTree(tree, text, cache);
+  const root = copyTree(tree, text, cache, file);
   tree.delete();
   return { root, text, skippedLines: [...skipped].sort((a, b) => a - b) };
 }

@@ -13,7 +13,7 @@ import type * as TS from '@vscode/tree-sitter-wasm';
 export interface Point { row: number; column: number }
 
 /** Where a copied statement currently sits in its file. */
-interface Segment { text: string; baseRow: number; baseIndex: number }
+interface Segment { text: string; baseRow: number; baseIndex: number; file: string }
 
 export class SyntaxNode {
   readonly children: SyntaxNode[] = [];
@@ -31,6 +31,11 @@ export class SyntaxNode {
     private readonly relEndPos: Point,
     readonly isMissing: boolean,
   ) {}
+
+  /** the file this node came from: '' for the analysed file, else the imported file's path */
+  get file(): string {
+    return this.seg.file;
+  }
 
   get text(): string {
     return this.seg.text.slice(this.relStart, this.relEnd);
@@ -158,10 +163,10 @@ function copySubtree(cursor: TS.TreeCursor, t: LanguageTables, seg: Segment, wit
 }
 
 /** Copy a tree-sitter tree (comments dropped: they are never evaluated), reusing unchanged statements from `cache`. */
-export function copyTree(tree: TS.Tree, source: string, cache?: StatementCache): SyntaxNode {
+export function copyTree(tree: TS.Tree, source: string, cache?: StatementCache, file = ''): SyntaxNode {
   const t = languageTables(tree.language);
   const withMissing = tree.rootNode.hasError;
-  const fileSeg: Segment = { text: source, baseRow: 0, baseIndex: 0 };
+  const fileSeg: Segment = { text: source, baseRow: 0, baseIndex: 0, file };
   const rootPos = position(lineStartsOf(source), source.length);
   const root = new SyntaxNode('module', true, fileSeg, 0, source.length, { row: 0, column: 0 }, rootPos, false);
   const next = new Map<string, { node: SyntaxNode; seg: Segment }>();
@@ -176,8 +181,9 @@ export function copyTree(tree: TS.Tree, source: string, cache?: StatementCache):
       if (entry && !next.has(text)) {
         entry.seg.baseRow = row;
         entry.seg.baseIndex = start;
+        entry.seg.file = file;
       } else {
-        const seg: Segment = { text, baseRow: row, baseIndex: start };
+        const seg: Segment = { text, baseRow: row, baseIndex: start, file };
         // a statement copied at one place is not shared with an identical one elsewhere
         entry = { node: copySubtreeAt(cursor, t, seg, withMissing), seg };
       }

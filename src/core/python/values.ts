@@ -22,6 +22,8 @@ export interface TorchModuleVal {
   why?: string;
   /** source line (0-based) where it was constructed */
   line: number;
+  /** '' for the analysed file, else the imported file it was constructed in */
+  file: string;
   /** the bound constructor arguments (`m.in_channels`, `m.kernel_size` read from here) */
   args: Map<string, Py>;
   training: boolean;
@@ -38,6 +40,7 @@ export interface ObjectVal {
   isModule: boolean;
   training: boolean;
   line: number;
+  file: string;
   id: number;
 }
 

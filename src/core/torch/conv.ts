@@ -174,6 +174,10 @@ export function convolution(
     const viewed = dim === 1 ? [input[0], input[1], 1, input[2]] : input;
     throw err(`Only zero batch or zero channel inputs are supported, but got input shape: ${fmt(viewed)}`);
   }
+  if (empty && input[1] !== 0 && prod(weight) === 0) {
+    // the Empty backend multiplies by weight.view(-1)[0]
+    throw new TorchError('select(): index 0 out of range for tensor of size [0] at dimension 0', 'IndexError');
+  }
   if (!transposed) {
     const o = ks.map((kk, i) => Math.floor((spatial[i] + 2 * padding[i] - dilation[i] * (kk - 1) - 1) / stride[i]) + 1);
     if (!empty) backendChecksConv(input, weight, stride, dilation, groups);

@@ -9,6 +9,7 @@
  */
 import { typeName, type CallArgs, type DType, type Py, type Shape } from '../python/values';
 import { LEGACY_TYPE_NAME, SCALAR_NAME, bind, fmt, out, tensorArg } from './args';
+import { checkScalarFits } from './tensorOps';
 import { TorchError, UnknownValue, type Family, type ModuleDef, type Param, type TorchFn } from './types';
 
 const err = (msg: string): TorchError => new TorchError(msg);
@@ -158,7 +159,7 @@ function narrow(s: Shape, dim: number, start: number, length: number): Shape {
 }
 
 /** `at::constant_pad_nd(self, pad, value)`: negative pads narrow the input first. */
-export function constantPadNd(input: Shape, pad: number[]): Shape {
+export function constantPadNd(input: Shape, dtype: DType, pad: number[], value: number): Shape {
   const lInp = input.length;
   const lPad = pad.length / 2;
   const lDiff = lInp - lPad;
@@ -181,10 +182,57 @@ export function constantPadNd(input: Shape, pad: number[]): Shape {
     }
     o.push(nd);
   }
+  // output.fill_(value): the double must fit the dtype
+  checkScalarFits({ k: 'float', v: value }, dtype);
   return o;
 }
 
-/** `at::_pad_circular(self, padding)`. */
+/** `at::slice(dim, start, end)` on one size: the clamped [start, end). */
+function sliceRange(size: number, start: number, end: number): [number, number] {
+  let s = start < 0 ? start + size : start;
+  let e = end < 0 ? end + size : end;
+  s = s < 0 ? 0 : s >= size ? size : s;
+  e = e < s ? s : e >= size ? size : e;
+  return [s, e];
+}
+
+/**
+ * `dst.copy_(src)` between equal-rank shapes: TensorIterator's broadcast of the input into the (fixed) output,
+ * with its messages.
+ */
+function copyInto(dst: Shape, src: Shape): void {
+  const b = dst.map((d, i) => {
+    const s = src[i];
+    if (d !== s && d !== 1 && s !== 1) throw err(`The size of tensor a (${d}) must match the size of tensor b (${s}) at non-singleton dimension ${i}`);
+    return d === 1 ? s : d;
+  });
+  if (b.some((x, i) => x !== dst[i])) throw err(`output with shape ${fmt(dst)} doesn't match the broadcast shape ${fmt(b)}`);
+}
+
+/**
+ * `out.slice(dim, ...).copy_(out.slice(dim, ...))` inside `_pad_circular`: TensorIterator's partial-overlap check
+ * (only decidable for dense slices: all leading dims of size 1, or a whole-dim slice), then the broadcast check.
+ */
+function copyWithin(o: Shape, dim: number, dst: [number, number], src: [number, number]): void {
+  const lead = o.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = o.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const range = ([s, e]: [number, number]): [number, number] | null => {
+    if ((e - s) * lead * inner === 0) return null;
+    if (e - s === o[dim]) return [0, lead * o[dim] * inner];
+    if (lead !== 1) return null;
+    return [s * inner, e * inner];
+  };
+  const a = range(dst), b = range(src);
+  if (a && b && a[0] < b[1] && b[0] < a[1] && !(a[0] === b[0] && a[1] === b[1])) {
+    throw err('unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.');
+  }
+  const ds = o.slice(), ss = o.slice();
+  ds[dim] = dst[1] - dst[0];
+  ss[dim] = src[1] - src[0];
+  copyInto(ds, ss);
+}
+
+/** `at::_pad_circular(self, padding)`, including the copies that negative padding can make fail. */
 function padCircular(input: Shape, pad: number[]): Shape {
   const ndim = input.length - 2;
   if (pad.length + 4 !== input.length * 2) throw err(`Invalid padding size, expected ${ndim * 2} but got ${pad.length}`);
@@ -196,7 +244,42 @@ function padCircular(input: Shape, pad: number[]): Shape {
     if (!(l <= size && r <= size)) throw err('Padding value causes wrapping around more than once.');
     if (o[2 + i] < 0) throw err('Negative padding value is resulting in an empty dimension');
   }
+  // the input into the middle of the output
+  const dst = o.slice(), src = input.slice();
+  for (let i = 0; i < ndim; i++) {
+    const dim = ndim - i + 1;
+    const l = pad[2 * i], r = pad[2 * i + 1];
+    const [ds, de] = sliceRange(dst[dim], Math.max(l, 0), o[dim] - Math.max(r, 0));
+    dst[dim] = de - ds;
+    const [ss, se] = sliceRange(src[dim], Math.max(-l, 0), input[dim] - Math.max(-r, 0));
+    src[dim] = se - ss;
+  }
+  copyInto(dst, src);
+  // then the wrapped borders, left then right, dim by dim
+  for (let i = 0; i < ndim; i++) {
+    const dim = ndim - i + 1;
+    const l = pad[2 * i], r = pad[2 * i + 1];
+    const size = o[dim];
+    if (l > 0) {
+      copyWithin(o, dim, sliceRange(size, 0, l), sliceRange(size, size - l - Math.max(r, 0), size - Math.max(r, 0)));
+    }
+    if (r > 0) {
+      copyWithin(o, dim, sliceRange(size, size - r, size), sliceRange(size, Math.max(l, 0), Math.max(l, 0) + r));
+    }
+  }
   return o;
+}
+
+/** c10::safe_compute_numel: the product of the sizes as uint64, failing on overflow (a negative size is huge). */
+function numelOverflows(s: Shape): boolean {
+  const M = 1n << 64n;
+  let prod = 1n;
+  let overflow = false;
+  for (const x of s) {
+    prod *= BigInt.asUintN(64, BigInt(x));
+    if (prod >= M) { overflow = true; prod %= M; }
+  }
+  return overflow || prod > (1n << 63n) - 1n;
 }
 
 /** An empty tensor as ATen prints it in a message (`[ torch.FloatTensor{2,0} ]`). */
@@ -240,13 +323,17 @@ function padKernel(input: Shape, dtype: DType, pad: number[], np: number, reflec
     if (ow < 1) throw err(reflect ? `2input (W: ${iw})is too small. Calculated output W: ${ow}` : `input (W: ${iw}) is too small. Calculated output W: ${ow}`);
   } else if (np === 2) {
     if (ow < 1 && oh < 1) throw err(`input (H: ${ih}, W: ${iw}${reflect ? ')is' : ' ) is'} too small. Calculated output H: ${oh} W: ${ow}`);
-    if (reflect && o.some((x) => x < 0)) throw err('numel: integer multiplication overflow');
+    if (reflect && o.some((x) => x < 0)) {
+      // a structured kernel: the output is allocated without the negative-size check, only numel's
+      if (numelOverflows(o)) throw err('numel: integer multiplication overflow');
+      return o;
+    }
   } else if (ow < 1 && oh < 1 && od < 1) {
     throw err(`input (D: ${id} H: ${ih}, W: ${iw}) is too small. Calculated output D: ${od} H: ${oh} W: ${ow}`);
   }
   const neg = o.find((x) => x < 0);
   if (neg !== undefined) throw err(`Trying to create tensor with negative dimension ${neg}: ${fmt(o)}`);
-  if (dtype !== 'float32' && dtype !== 'float64') {
+  if (dtype !== 'float32' && dtype !== 'float64' && !(reflect && np === 3 && dtype === 'float16')) {
     const kernel = reflect ? (np === 3 ? 'reflection_pad3d_cpu' : `reflection_pad${np}d`) : `replication_pad${np}d_cpu`;
     throw err(`"${kernel}" not implemented for '${SCALAR_NAME[dtype]}'`);
   }
@@ -264,7 +351,7 @@ export function padShape(input: Shape, dtype: DType, pad: number[], mode: string
   const ndim = input.length;
   if (pad.length % 2 !== 0) throw err('Padding length must be divisible by 2');
   if (pad.length > ndim * 2) throw err('Padding length too large');
-  if (mode === 'constant') return constantPadNd(input, pad);
+  if (mode === 'constant') return constantPadNd(input, dtype, pad, value ?? 0);
   if (value !== null && value !== 0) throw err(`Padding mode "${mode}" doesn't take in value argument`);
   const np = pad.length / 2;
   if (np >= 1 && np <= 3 && (ndim === np + 1 || ndim === np + 2)) {

@@ -13,7 +13,7 @@ export type { CallArgs };
 
 /** An error PyTorch (or Python) would raise. `message` is PyTorch's own wording, byte for byte where possible. */
 export class TorchError extends Error {
-  constructor(message: string, readonly pyType: 'RuntimeError' | 'ValueError' | 'TypeError' | 'IndexError' | 'AttributeError' | 'NotImplementedError' = 'RuntimeError') {
+  constructor(message: string, readonly pyType: 'RuntimeError' | 'ValueError' | 'TypeError' | 'IndexError' | 'AttributeError' | 'NotImplementedError' | 'AssertionError' | 'ZeroDivisionError' = 'RuntimeError') {
     // no stack trace: it is an answer about the user's model, thrown often in size sweeps
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
