@@ -66,6 +66,8 @@ export class FileAnalysis {
     this.parsed = parsePython(parser, text, options.cache);
     this.interp = new Interpreter(this.env, (src) => parsePython(parser, src), { argv: options.argv });
     this.env.attach(this.interp);
+    // a name defined on a line that did not parse is not a NameError
+    if (this.parsed.skippedLines.length > 0) this.interp.globals.opaqueNames = true;
     if (options.resolveModule) this.env.userImport = (name) => this.importUserModule(name, options.resolveModule!);
     this.runModuleLevel();
   }
@@ -160,6 +162,7 @@ export class FileAnalysis {
     const ns: NamespaceVal = { k: 'namespace', name, attrs: scope.vars };
     this.userModules.set(name, ns); // before executing: import cycles see the partial module, as in Python
     const parsed = parsePython(this.parser, found.text, undefined, found.file);
+    if (parsed.skippedLines.length > 0) scope.opaqueNames = true;
     const interp = this.interp;
     const saved = { line: interp.line, file: interp.file, hooks: interp.hooks };
     interp.hooks = { ...saved.hooks, enterModule: undefined, exitModule: undefined };

@@ -264,6 +264,7 @@ export class Interpreter {
     const names = node.childrenForFieldName('name');
     if (node.namedChildren.some((c) => c?.type === 'wildcard_import')) {
       if (mod && mod.k === 'namespace') for (const [k, v] of mod.attrs) this.assignName(k, v, scope);
+      else scope.opaqueNames = true; // any name may come from there
       return;
     }
     for (const n of names) {
@@ -678,7 +679,7 @@ export class Interpreter {
       }
       case 'identifier': {
         const v = this.lookup(node.text, scope);
-        if (v === undefined) return unknown(`name '${node.text}' is not defined`);
+        if (v === undefined) return this.undefinedName(node.text, scope);
         return v;
       }
       case 'parenthesized_expression': return this.eval(node.namedChildren.find((c) => c?.type !== 'comment')!, scope);
@@ -758,6 +759,19 @@ export class Interpreter {
       default:
         return unknown(`the expression \`${node.text.slice(0, 40)}\` (${node.type}) is not modelled`);
     }
+  }
+
+  /**
+   * Python raises NameError for a name defined nowhere. We do too, unless the name may exist where we cannot
+   * see: a builtin we do not model, or a `from unknown_module import *` in that module.
+   */
+  private undefinedName(name: string, scope: Scope): Py {
+    let root = scope;
+    while (root.parent) root = root.parent;
+    if (PY_BUILTIN_NAMES.has(name) || /(Error|Exception|Warning)$/.test(name) || name.startsWith('__') || root.opaqueNames) {
+      return unknown(`name '${name}' is not modelled`);
+    }
+    return this.raise('NameError', `name '${name}' is not defined`);
   }
 
   private lambdaDefaults(node: SyntaxNode, scope: Scope): Map<string, Py> {
@@ -1289,6 +1303,13 @@ export class Interpreter {
 }
 
 // ───────────────────────────── helpers (pure)
+
+const PY_BUILTIN_NAMES = new Set(['abs', 'aiter', 'all', 'anext', 'any', 'ascii', 'bin', 'bool', 'breakpoint', 'bytearray', 'bytes',
+  'callable', 'chr', 'classmethod', 'compile', 'complex', 'copyright', 'credits', 'delattr', 'dict', 'dir', 'divmod', 'enumerate',
+  'eval', 'exec', 'exit', 'filter', 'float', 'format', 'frozenset', 'getattr', 'globals', 'hasattr', 'hash', 'help', 'hex', 'id',
+  'input', 'int', 'isinstance', 'issubclass', 'iter', 'len', 'license', 'list', 'locals', 'map', 'max', 'memoryview', 'min', 'next',
+  'object', 'oct', 'open', 'ord', 'pow', 'print', 'property', 'quit', 'range', 'repr', 'reversed', 'round', 'set', 'setattr', 'slice',
+  'sorted', 'staticmethod', 'str', 'sum', 'super', 'tuple', 'type', 'vars', 'zip', 'NotImplemented', 'Ellipsis', 'reveal_type']);
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'add_module', 'register_module', 'update', 'pop', 'remove', 'register_buffer', 'register_parameter', '__setitem__']);
 

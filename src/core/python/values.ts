@@ -110,6 +110,8 @@ export interface Scope {
   parent: Scope | null;
   /** a class body's scope: not visible from the methods defined in it */
   isClass?: boolean;
+  /** a module scope where undefined names may exist unseen (`from <unknown module> import *`, or lines that did not parse) */
+  opaqueNames?: boolean;
   /** names declared `global`/`nonlocal` in this scope */
   globals?: Set<string>;
 }
