@@ -38,10 +38,13 @@ export async function runCheck(argv: string[]): Promise<number> {
   }
   const results = checkFile(analysis, { sweep });
   if (json) {
-    process.stdout.write(`${JSON.stringify({ file, models: results.map(contract), errors: analysis.moduleErrors.map((e) => ({ message: e.message, line: e.line + 1 })) })}\n`);
+    process.stdout.write(`${JSON.stringify({ file, models: results.map(contract), errors: analysis.moduleErrors.map((e) => ({ message: e.message, type: e.pyType, line: e.line + 1, ...(e.file ? { file: e.file } : {}) })) })}\n`);
   } else {
     if (results.length === 0) process.stdout.write(`${file}: no nn.Module classes or model calls found\n`);
     for (const r of results) process.stdout.write(render(file, r));
+    for (const e of analysis.moduleErrors) {
+      process.stdout.write(`⚠ ${e.file ? path.join(path.dirname(file), e.file) : file}:${e.line + 1}: module-level code raises ${e.pyType}: ${e.message}\n`);
+    }
   }
   return results.some((r) => r.error) ? 1 : 0;
 }
@@ -59,7 +62,7 @@ function contract(r: CheckResult): object {
 
 export function fmtShape(s: ShapeOut): string {
   if (s === null) return '?';
-  if (s.length > 0 && Array.isArray(s[0])) return `(${(s as ShapeOut[]).map(fmtShape).join(', ')})`;
+  if (s.some((d) => d === null || Array.isArray(d))) return `(${(s as ShapeOut[]).map(fmtShape).join(', ')})`;
   return `[${(s as number[]).join(', ')}]`;
 }
 

@@ -131,6 +131,11 @@ export class FileAnalysis {
       } catch (e) {
         if (e instanceof PyException) {
           if (e.pyType !== 'SystemExit') this.moduleErrors.push({ message: e.message.split('\n')[0], pyType: e.pyType, line: e.line, file: e.file, module: null, moduleType: null });
+          // the analysis goes on past the error (Python would stop): what the statement assigns is unknown from here on
+          interp.resetBudget(STATEMENT_BUDGET);
+          try {
+            interp.unknownAssignments(stmt, interp.globals, `line ${stmt.startPosition.row + 1} raised ${e.pyType}: ${e.message.split('\n')[0]}`);
+          } catch { /* nothing more to forget */ }
         } else if (e instanceof BudgetExceeded) {
           // a statement cut short may have left names half-updated: they become unknown rather than wrong
           interp.resetBudget(STATEMENT_BUDGET);
