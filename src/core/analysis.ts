@@ -94,7 +94,7 @@ export class FileAnalysis {
       enterModule: (m, args) => {
         if (depth++ === 0) {
           const paths = new Map<ModuleLike, string>(namedModules(m).map(([p, x]) => [x, p]));
-          root = { m, line: interp.line, rec: new TraceRecorder(registry, paths) };
+          root = { m, line: interp.line, rec: new TraceRecorder(registry, paths, interp) };
         }
         root!.rec.hooks().enterModule!(m, args);
       },
@@ -111,7 +111,8 @@ export class FileAnalysis {
             trace: {
               inputs: args.pos.map((a) => shapeOf(a) as Shape | null),
               output: error ? null : shapeOf(result), outputWhy: error ? undefined : whyUnknown(result),
-              error: r.rec.error, calls: r.rec.calls, warnings: r.rec.warnings,
+              error: r.rec.error, calls: r.rec.calls, warnings: r.rec.warnings, sites: r.rec.sites,
+              errorModule: r.rec.error ? r.rec.errorModule : null,
             },
           });
         }

@@ -396,7 +396,7 @@ export class TorchEnvironment implements Environment {
   }
 
   newObject(cls: ClassVal, line: number): ObjectVal {
-    return { k: 'object', cls, attrs: new Map(), modules: new Map(), isModule: cls.isModule, training: true, line, file: this.interp.file, id: this.interp.newId() };
+    return { k: 'object', cls, attrs: new Map(), modules: new Map(), isModule: cls.isModule, training: true, line, file: this.interp.file, node: this.interp.node, id: this.interp.newId() };
   }
 
   // ───────────────────────────── Environment
@@ -420,7 +420,7 @@ export class TorchEnvironment implements Environment {
     const def = this.reg.modules.get(type);
     if (!def) {
       const loose = new Map<string, Py>([...args.pos.map((v, i): [string, Py] => [`arg${i}`, v]), ...args.kw]);
-      return { k: 'torchmodule', type, cfg: null, args: loose, line, file: this.interp.file, training: true, id: this.interp.newId(), why: `torch.nn.${type} is not modelled yet` };
+      return { k: 'torchmodule', type, cfg: null, args: loose, line, file: this.interp.file, node: this.interp.node, training: true, id: this.interp.newId(), why: `torch.nn.${type} is not modelled yet` };
     }
     let bound: Map<string, Py>;
     try {
@@ -429,7 +429,7 @@ export class TorchEnvironment implements Environment {
       if (e instanceof TorchError) throw new PyException(e.pyType, e.message, line, null, this.interp.file);
       throw e;
     }
-    const m: TorchModuleVal = { k: 'torchmodule', type, cfg: null, args: bound, line, file: this.interp.file, training: true, id: this.interp.newId() };
+    const m: TorchModuleVal = { k: 'torchmodule', type, cfg: null, args: bound, line, file: this.interp.file, node: this.interp.node, training: true, id: this.interp.newId() };
     try {
       m.cfg = def.init(bound);
     } catch (e) {

@@ -6,6 +6,7 @@
 import { BudgetExceeded, PyException } from './python/errors';
 import { STEP_BUDGET, type Interpreter, type InterpreterHooks } from './python/interpreter';
 import type { CallArgs, ModuleLike, Py, Shape } from './python/values';
+import type { SyntaxNode } from './python/syntax';
 import { namedModules } from './torchEnv';
 import type { TorchRegistry } from './torch/types';
 
@@ -42,6 +43,16 @@ export interface TraceError {
 
 export interface Warning { message: string; line: number }
 
+/** A module called directly from source (`x = self.conv(x)`, `self.main(x)`), for hovers at the call. */
+export interface CallSite {
+  node: SyntaxNode;
+  path: string;
+  type: string;
+  inputs: (Shape | null)[];
+  output: ShapeOut;
+  failed: boolean;
+}
+
 export interface Trace {
   inputs: (Shape | null)[];
   output: ShapeOut;
@@ -49,6 +60,9 @@ export interface Trace {
   error: TraceError | null;
   calls: ModuleCall[];
   warnings: Warning[];
+  sites: CallSite[];
+  /** the leaf module that raised `error`, if any */
+  errorModule: ModuleLike | null;
 }
 
 export function isLeaf(m: ModuleLike): boolean {
@@ -99,20 +113,33 @@ export function whyUnknown(v: Py | null): string | undefined {
 export class TraceRecorder {
   calls: ModuleCall[] = [];
   warnings: Warning[] = [];
+  sites: CallSite[] = [];
   error: TraceError | null = null;
-  private stack: ModuleLike[] = [];
-  private errorModule: ModuleLike | null = null;
+  private stack: { m: ModuleLike; site: SyntaxNode | null }[] = [];
+  errorModule: ModuleLike | null = null;
 
-  constructor(private readonly reg: TorchRegistry, private readonly paths: Map<ModuleLike, string>) {}
+  constructor(private readonly reg: TorchRegistry, private readonly paths: Map<ModuleLike, string>, private readonly interp: Interpreter) {}
 
   hooks(): InterpreterHooks {
     return {
-      enterModule: (m) => { this.stack.push(m); },
+      enterModule: (m) => {
+        // a call written in the source, not a container dispatching to its children from the same call
+        const node = this.interp.node;
+        const outer = this.stack[this.stack.length - 1];
+        const site = node && node.type === 'call' && (!outer || outer.site !== node) ? node : null;
+        this.stack.push({ m, site });
+      },
       exitModule: (m: ModuleLike, args: CallArgs, result: Py | null, error: PyException | null) => {
-        this.stack.pop();
+        const frame = this.stack.pop();
+        const path = this.paths.get(m);
+        if (frame?.site && path !== undefined) {
+          this.sites.push({
+            node: frame.site, path, type: typeOf(m), failed: error !== null,
+            inputs: args.pos.filter((a) => a.k === 'tensor').map((a) => shapeOf(a) as Shape | null), output: shapeOf(result),
+          });
+        }
         if (error && !this.errorModule && isLeaf(m) && this.paths.has(m)) this.errorModule = m;
         if (!isLeaf(m)) return;
-        const path = this.paths.get(m);
         if (path === undefined) return;
         if (error) return; // PyTorch's forward hook does not run for a call that raised
         this.calls.push({
@@ -140,7 +167,7 @@ export class TraceRecorder {
 /** Call `model(*inputs)` and trace it. */
 export function traceCall(interp: Interpreter, reg: TorchRegistry, model: ModuleLike, inputs: Py[], kw: Map<string, Py> = new Map()): Trace {
   const paths = new Map<ModuleLike, string>(namedModules(model).map(([p, m]) => [m, p]));
-  const rec = new TraceRecorder(reg, paths);
+  const rec = new TraceRecorder(reg, paths, interp);
   const saved = interp.hooks;
   interp.hooks = rec.hooks();
   interp.resetBudget(STEP_BUDGET);
@@ -161,5 +188,7 @@ export function traceCall(interp: Interpreter, reg: TorchRegistry, model: Module
     error: rec.error,
     calls: rec.calls,
     warnings: rec.warnings,
+    sites: rec.sites,
+    errorModule: rec.error ? rec.errorModule : null,
   };
 }

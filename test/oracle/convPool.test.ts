@@ -385,13 +385,15 @@ function genUpsample(seed: number, count: number): Cfg[] {
     const n = Math.max(rank - 2, 1);
     const maxSp = rank === 5 ? 8 : 24;
     const x = [g.int(1, 2), g.int(1, 4), ...Array.from({ length: rank - 2 }, () => g.size(maxSp))];
+    if (g.chance(0.03)) x[g.int(0, x.length - 1)] = 0;
     const mode = g.chance(0.15) ? 'nearest' : g.pick(MODES);
     let size: J = null, sf: J = null;
     const which = g.int(0, 9);
     if (which <= 3) {
-      size = g.chance(0.5) ? g.chance(0.05) ? 0 : g.int(1, 40)
+      size = g.chance(0.5) ? g.chance(0.05) ? 0 : g.chance(0.03) ? f(2.5) : g.int(1, 40)
         : t(...Array.from({ length: g.chance(0.9) ? n : n + 1 }, () => g.int(1, 40)));
-      if (g.chance(0.3) && typeof size !== 'number') size = (size as { t: J[] }).t;
+      if (g.chance(0.3) && typeof size === 'object' && size !== null && 't' in size) size = size.t;
+      if (g.chance(0.05) && typeof size === 'object' && size !== null && 't' in size) size.t[g.int(0, size.t.length - 1)] = f(2.5);
     } else if (which <= 8) {
       sf = g.chance(0.6) ? scale() : t(...Array.from({ length: g.chance(0.9) ? n : n + 1 }, scale));
     } else if (g.chance(0.5)) {
@@ -436,6 +438,7 @@ function genPixelShuffle(seed: number, count: number): Cfg[] {
       x[rank - 2] = down && g.chance(0.7) ? rr * g.int(1, 4) : g.int(1, 12);
       x[rank - 1] = down && g.chance(0.7) ? rr * g.int(1, 4) : g.int(1, 12);
     }
+    if (g.chance(0.03)) x[g.int(0, x.length - 1)] = 0;
     const name = down ? 'PixelUnshuffle' : 'PixelShuffle';
     const fn = down ? 'pixel_unshuffle' : 'pixel_shuffle';
     const k = g.int(0, 9);

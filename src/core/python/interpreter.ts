@@ -97,10 +97,14 @@ export class Interpreter {
     throw new PyException(pyType, message, line, null, this.file);
   }
 
+  /** The statement or call being evaluated (for errors, construction ranges of modules and call sites). */
+  node: SyntaxNode | null = null;
+
   /** Where evaluation is now (for errors and for the construction line of modules). */
   at(node: SyntaxNode): void {
     this.line = node.startPosition.row;
     this.file = node.file;
+    this.node = node;
   }
 
   /** Convert an error from the torch semantics into a Python exception at the current line. */
@@ -517,6 +521,7 @@ export class Interpreter {
     }
     const savedLine = this.line;
     const savedFile = this.file;
+    const savedNode = this.node;
     try {
       const scope: Scope = { vars: new Map(), parent: fn.closure };
       this.bindParams(fn, args, scope);
@@ -537,6 +542,7 @@ export class Interpreter {
       this.depth--;
       this.line = savedLine;
       this.file = savedFile;
+      this.node = savedNode;
     }
   }
 

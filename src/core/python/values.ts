@@ -24,6 +24,8 @@ export interface TorchModuleVal {
   line: number;
   /** '' for the analysed file, else the imported file it was constructed in */
   file: string;
+  /** the construction call (`nn.Conv2d(...)`), for editor ranges */
+  node?: Node | null;
   /** the bound constructor arguments (`m.in_channels`, `m.kernel_size` read from here) */
   args: Map<string, Py>;
   training: boolean;
@@ -41,6 +43,8 @@ export interface ObjectVal {
   training: boolean;
   line: number;
   file: string;
+  /** the construction call (`Block(64, 128)`), for editor ranges */
+  node?: Node | null;
   id: number;
 }
 

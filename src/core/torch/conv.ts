@@ -318,7 +318,14 @@ function convolutionSame(input: Shape, weight: Shape, bias: Shape | null, stride
   for (let i = 0; i < dim; i++) {
     const delta = padR[i] - padL[i];
     if (delta > 0) padded[i + 2] += delta;
-    else { padded[i + 2] += delta; padL[i] = padR[i]; }
+    else {
+      // constant_pad_nd narrows for a negative pad (only with kernel size 0): narrow(dim, -delta, size + delta)
+      if (delta < 0 && padded[i + 2] === 0) {
+        throw new TorchError(`Dimension out of range (expected to be in range of [-1, 0], but got ${-delta})`, 'IndexError');
+      }
+      padded[i + 2] += delta;
+      padL[i] = padR[i];
+    }
   }
   return convolution(padded, weight, bias, stride, padL, dilation, false, new Array(dim).fill(0), groups);
 }

@@ -79,7 +79,7 @@ function cppConvertList(fn: string, p: CppParam, v: Py): void {
 /**
  * Bind `args` to a builtin's signature as PyTorch's C++ argument parser does, with its wording: too many positional
  * arguments first, then each parameter in order (type errors, missing arguments), then stray keywords, then the
- * conversion of int lists (an item that is not an int).
+ * conversion of int lists (an item that is not an int), last parameter first.
  */
 export function cppBind(fn: string, sig: CppParam[], args: CallArgs): Map<string, Py> {
   const nargs = args.pos.length;
@@ -114,7 +114,8 @@ export function cppBind(fn: string, sig: CppParam[], args: CallArgs): Map<string
       if (idx < nargs) throw new TorchError(`${fn}() got multiple values for argument '${k}'`, 'TypeError');
     }
   }
-  for (const p of sig) if (isIntList(p.type)) cppConvertList(fn, p, out.get(p.name)!);
+  // the generated bindings convert their arguments right to left (GCC's evaluation order of call arguments)
+  for (const p of [...sig].reverse()) if (isIntList(p.type)) cppConvertList(fn, p, out.get(p.name)!);
   return out;
 }
 

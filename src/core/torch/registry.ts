@@ -11,8 +11,9 @@ import { family as losses } from './losses';
 import { family as tensorOps } from './tensorOps';
 import { family as creation } from './creation';
 import { family as padding } from './padding';
+import { family as recurrent } from './recurrent';
 
-const families: Family[] = [conv, pool, resize, linear, norm, activation, dropout, losses, tensorOps, creation, padding];
+const families: Family[] = [conv, pool, resize, linear, norm, activation, dropout, losses, tensorOps, creation, padding, recurrent];
 
 function merge(): TorchRegistry {
   const reg: TorchRegistry = { modules: new Map(), torch: new Map(), functional: new Map(), methods: new Map() };

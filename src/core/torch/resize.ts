@@ -134,17 +134,25 @@ export function interpolate(input: Shape, a: InterpArgs): Shape {
   }
   const nd = input.length;
   const cname = nd >= 3 && nd <= 5 ? UPSAMPLE_NAMES[mode]?.[nd] : undefined;
-  if (outputSize === null && outputSizeRaw !== null && (cname !== undefined || (mode === 'area' && nd >= 3 && nd <= 5))) {
-    outputSize = outputSizeRaw.map((x, i) => {
-      known(x, `size[${i}]`);
-      if (x.k === 'int') return x.v;
-      if (x.k === 'bool') return x.v ? 1 : 0;
+  const area = mode === 'area' && nd >= 3 && nd <= 5;
+  if (outputSize === null && outputSizeRaw !== null && (cname !== undefined || area)) {
+    outputSizeRaw.forEach((x, i) => known(x, `size[${i}]`));
+    const bad = outputSizeRaw.findIndex((x) => x.k !== 'int' && x.k !== 'bool');
+    if (bad >= 0) {
+      // the C++ argument parser rejects the list (first element) or names the element (later ones)
       const fn = cname ?? `adaptive_avg_pool${nd - 2}d`;
-      const got = mode === 'nearest' || mode === 'nearest-exact' || mode === 'area' ? '(Tensor, list, NoneType)' : '(Tensor, list, bool, NoneType)';
+      const ints = area && nd !== 4 ? 'ints' : 'SymInts';
+      if (bad > 0) {
+        throw new TorchError(`${fn}(): argument 'output_size' must be tuple of ${ints}, but found element of type ${typeName(outputSizeRaw[bad])} at pos ${bad + 1}`, 'TypeError');
+      }
+      const container = seqItems(size) === null || (area && nd > 3) ? 'list' : typeName(size);
+      if (area) throw new TorchError(`${fn}(): argument 'output_size' (position 2) must be tuple of ${ints}, not ${container}`, 'TypeError');
+      const got = mode === 'nearest' || mode === 'nearest-exact' ? `(Tensor, ${container}, NoneType)` : `(Tensor, ${container}, bool, NoneType)`;
       throw new TorchError(`${fn}() received an invalid combination of arguments - got ${got}, but expected one of:`, 'TypeError');
-    });
+    }
+    outputSize = outputSizeRaw.map((x) => (x.k === 'int' ? x.v : x.k === 'bool' && x.v ? 1 : 0));
   }
-  if (mode === 'area' && nd >= 3 && nd <= 5) {
+  if (area) {
     return adaptivePool('avg', nd - 2, input, outputSize!);
   }
   if (cname !== undefined) {
@@ -278,6 +286,8 @@ export function pixelUnshuffle(input: Shape, r: number): Shape {
   if (w % r !== 0) {
     throw new TorchError(`pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)=${w} is not divisible by ${r}`);
   }
+  // an empty input comes back unchanged
+  if (input.reduce((x, y) => x * y, 1) === 0) return input.slice();
   return [...input.slice(0, -3), c * r * r, h / r, w / r];
 }
 
