@@ -62,7 +62,8 @@ NODE_GYP="$NPM_ROOT/npm/node_modules/node-gyp/bin/node-gyp.js"
 if [ -f "$NODE_GYP" ]; then node_gyp() { node "$NODE_GYP" "$@"; }; else node_gyp() { npx --yes node-gyp "$@"; }; fi
 NODEDIR="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 GYP_ARGS=()
-if [ -f "$NODEDIR/include/node/node.h" ]; then GYP_ARGS+=("--nodedir=$NODEDIR"); export npm_config_nodedir="$NODEDIR"; fi
+GYP_ENV=()
+if [ -f "$NODEDIR/include/node/node.h" ]; then GYP_ARGS+=("--nodedir=$NODEDIR"); GYP_ENV+=("npm_config_nodedir=$NODEDIR"); fi
 say "node $(node --version) (ABI $NODE_ABI), node-gyp: ${NODE_GYP:-npx}, headers: ${NODEDIR}/include/node"
 
 mkdir -p "$DIR"
@@ -93,7 +94,7 @@ done
 # node-pre-gyp calls node-gyp: put the npm-bundled one first on PATH.
 GYP_BIN="$(mktemp -d)"
 printf '#!/bin/sh\nexec node "%s" "$@"\n' "$NODE_GYP" >"$GYP_BIN/node-gyp"; chmod +x "$GYP_BIN/node-gyp"
-(cd node_modules/argon2 && PATH="$GYP_BIN:$DIR/node_modules/.bin:$PATH" "$PRE_GYP" rebuild --build-from-source >"$DIR/build-argon2.log" 2>&1) \
+(cd node_modules/argon2 && env "${GYP_ENV[@]}" PATH="$GYP_BIN:$DIR/node_modules/.bin:$PATH" "$PRE_GYP" rebuild --build-from-source >"$DIR/build-argon2.log" 2>&1) \
   || { tail -40 "$DIR/build-argon2.log" >&2; die "node-pre-gyp rebuild of argon2 failed (log: $DIR/build-argon2.log)"; }
 rm -rf "$GYP_BIN"
 
@@ -106,7 +107,8 @@ for m in node-pty @parcel/watcher kerberos @vscode/spdlog; do
   (cd "$VS" && node -e "require('$m')") || die "native module $m does not load"
 done
 node -e "require('$DIR/node_modules/argon2')" || die "argon2 does not load"
-V="$(node "$CS/out/node/entry.js" --version 2>&1 | head -1)"
+# (XDG_*: it would otherwise write a default config and logs into ~/.config and ~/.local/share)
+V="$(XDG_CONFIG_HOME="$DIR/.xdg" XDG_DATA_HOME="$DIR/.xdg" node "$CS/out/node/entry.js" --version 2>&1 | grep -E '^[0-9]+\.[0-9]+\.[0-9]+ ' | head -1 || true)"
 case "$V" in "$VERSION"*) say "code-server --version: $V";; *) die "code-server --version printed: $V";; esac
 
 echo "$WANT" >"$MARKER"

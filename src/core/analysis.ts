@@ -85,6 +85,11 @@ export class FileAnalysis {
     return loadParser();
   }
 
+  /** The same analysis of another text (an edited version of this document), with the same options. */
+  reanalyse(text: string): FileAnalysis {
+    return new FileAnalysis(this.parser, text, { ...this.options, cache: undefined });
+  }
+
   /** Interpret module-level code; every top-level call of a model becomes an example call with its trace. */
   private runModuleLevel(): void {
     const interp = this.interp;
@@ -293,7 +298,7 @@ export class FileAnalysis {
       const out: Candidate[] = [];
       const m = firstUse.get(i);
       const fromLayer = m ? inputShapeFor(m, size) : null;
-      if (fromLayer) out.push({ ...fromLayer, how: `${typeOf(m!)} consumes \`${name}\`` });
+      if (fromLayer) out.push({ ...fromLayer, how: `${typeOf(m!)} consumes \`${name}\``, fromLayer: true });
       const labelish = /^(y|c|labels?|class(es)?|cls|target|cond(ition)?|gen_labels|idx)$/i.test(name);
       if (labelish && consts.nClasses !== null) out.push({ shape: [BATCH], dtype: 'int64', how: `n_classes = ${consts.nClasses}` });
       if (consts.imgShape) out.push({ shape: [BATCH, ...consts.imgShape], dtype: 'float32', how: 'the file\'s image shape' });
@@ -307,6 +312,7 @@ export class FileAnalysis {
       return out.filter((c) => { const k = `${c.dtype}${c.shape}`; if (seen.has(k)) return false; seen.add(k); return true; });
     });
     let fallback: InferredInput | null = null;
+    let failing: InferredInput | null = null;
     let tries = 0;
     const search = (i: number, chosen: Candidate[]): InferredInput | null => {
       if (tries > 48) return null;
@@ -317,6 +323,8 @@ export class FileAnalysis {
         const how = `inferred: ${chosen.map((c, k) => `${names[k]} = [${c.shape.join(', ')}] (${c.how})`).join('; ')}`;
         if (!tr.error && tr.output !== null) return { inputs, how };
         if (!tr.error && !fallback) fallback = { inputs, how };
+        // an input the first layer itself asks for, that still fails: the model is broken at every size tried
+        if (tr.error && !failing && chosen.every((c) => c.fromLayer)) failing = { inputs, how: `${how}; it fails at every size tried` };
         return null;
       }
       for (const c of candidates[i]) {
@@ -337,7 +345,7 @@ export class FileAnalysis {
       const r = search(0, []) ?? fallback;
       if (r) return r;
     }
-    return null;
+    return failing;
   }
 
   private constants: FileConstants | null = null;
@@ -410,7 +418,7 @@ function topLevelStatements(root: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-interface Candidate { shape: Shape; dtype: 'float32' | 'int64'; how: string }
+interface Candidate { shape: Shape; dtype: 'float32' | 'int64'; how: string; fromLayer?: boolean }
 
 export interface FileConstants {
   imageSize: number | null;

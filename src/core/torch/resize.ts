@@ -133,7 +133,8 @@ export function interpolate(input: Shape, a: InterpArgs): Shape {
     throw new TorchError('Anti-alias option is only supported for bilinear and bicubic modes', 'ValueError');
   }
   const nd = input.length;
-  const cname = nd >= 3 && nd <= 5 ? UPSAMPLE_NAMES[mode]?.[nd] : undefined;
+  let cname = nd >= 3 && nd <= 5 ? UPSAMPLE_NAMES[mode]?.[nd] : undefined;
+  if (cname !== undefined && a.antialias) cname = `_${cname}_aa`;
   const area = mode === 'area' && nd >= 3 && nd <= 5;
   if (outputSize === null && outputSizeRaw !== null && (cname !== undefined || area)) {
     outputSizeRaw.forEach((x, i) => known(x, `size[${i}]`));
