@@ -64,6 +64,7 @@ NODEDIR="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 GYP_ARGS=()
 GYP_ENV=()
 if [ -f "$NODEDIR/include/node/node.h" ]; then GYP_ARGS+=("--nodedir=$NODEDIR"); GYP_ENV+=("npm_config_nodedir=$NODEDIR"); fi
+export JOBS=max   # node-gyp: compile on every core
 say "node $(node --version) (ABI $NODE_ABI), node-gyp: ${NODE_GYP:-npx}, headers: ${NODEDIR}/include/node"
 
 mkdir -p "$DIR"

@@ -22,7 +22,7 @@ export function registerCommands(service: ShapeService, output: vscode.OutputCha
     const size = Number(text);
     const state = await service.get(doc);
     if (!state) return;
-    output.clear();
+    output.appendLine('');
     output.appendLine(`Shapes of ${vscode.workspace.asRelativePath(doc.uri)} at ${size}×${size}\n`);
     let errors = 0;
     for (const run of state.shapes.runs.filter((r) => r.run.size !== null)) {
@@ -44,7 +44,7 @@ export function registerCommands(service: ShapeService, output: vscode.OutputCha
     const state = await service.get(doc);
     if (!state) return;
     const models = model ? [model] : state.shapes.lenses.map((l) => l.model);
-    output.clear();
+    output.appendLine('');
     for (const m of models) {
       const run = state.shapes.runs.find((r) => r.run.model === m && r.trace.inputs[0]?.length === 4);
       const base = run?.trace.inputs[0];

@@ -172,6 +172,7 @@ function disagreement(py: Res, ts: Res): string | null {
 }
 
 function check(name: string, cfgs: Cfg[], minRaise = 0.1, maxRaise = 0.8): void {
+  if (process.env.ORACLE_DUMP) require('node:fs').writeFileSync(`${process.env.ORACLE_DUMP}.${name}.json`, JSON.stringify(cfgs));
   const pyRes = runPython<Res[]>(PY, cfgs);
   assert.equal(pyRes.length, cfgs.length);
   const bad: string[] = [];
@@ -387,7 +388,9 @@ function genRecurrent(seed: number, count: number): Cfg[] {
       if (g.chance(0.5) && (x.length === 1 || x.length === 2)) {
         const hs = (): number[] => {
           const s = x.length === 2 ? [wrong(B), wrong(Math.max(H, 0))] : [wrong(Math.max(H, 0))];
-          if (g.chance(0.05)) return g.pick([[], [B], [B, H, 1], [1, H]]);
+          // a 3-D hidden state that passes every check is not modelled (and [1, 1, 1] crashes GRUCell in 1.13)
+          const odd = H > 1 || (cls !== 'GRUCell' && B > 1) ? [[], [B], [B, H, 1], [1, H]] : [[], [B], [1, H]];
+          if (g.chance(0.05)) return g.pick(odd);
           return s.map((v) => Math.max(v, 0));
         };
         if (cls === 'LSTMCell') {

@@ -83,7 +83,16 @@ export function padNonConstant(input: Shape, pad: number[], mode: string): Shape
       const close = reflect ? ')is' : ' ) is';
       throw err(`input (H: ${ih}, W: ${iw}${close} too small. Calculated output H: ${oh} W: ${ow}`);
     }
-    if (reflect && o.some((x) => x < 0)) throw err('numel: integer multiplication overflow');
+    // reflection_pad2d allocates without a check: a negative size overflows numel (an unsigned product), unless
+    // a 0 earlier in the shape keeps the product 0 (then the negative size flows on to the next op)
+    if (reflect && o.some((x) => x < 0)) {
+      let acc = 1n;
+      for (const x of o) {
+        acc *= x < 0 ? (1n << 64n) + BigInt(x) : BigInt(x);
+        if (acc >= 1n << 64n) throw err('numel: integer multiplication overflow');
+      }
+      return o;
+    }
   } else if (ow < 1 && oh < 1 && od < 1) {
     throw err(`input (D: ${id} H: ${ih}, W: ${iw}) is too small. Calculated output D: ${od} H: ${oh} W: ${ow}`);
   }
@@ -104,7 +113,10 @@ function expandParam(list: number[], name: string, dim: number): number[] {
   return list;
 }
 
-/** CPU float32 `use_mkldnn` for a non-transposed conv (torch 1.13, at::get_num_threads() == 1 as in the oracle). */
+/**
+ * CPU float32 `use_mkldnn` for a non-transposed conv (torch 1.13), taking at::get_num_threads() == 1 as in the
+ * oracle. It only decides the wording of errors for dilation ≤ 0 and kernel size 0, never a shape.
+ */
 function useMkldnn(input: Shape, weight: Shape, stride: number[], dilation: number[], groups: number): boolean {
   const strided = stride.some((s) => s !== 1);
   const dilated = dilation.some((d) => d !== 1);
@@ -315,14 +327,26 @@ function convolutionSame(input: Shape, weight: Shape, bias: Shape | null, stride
     padR.push(total - cdiv(total, 2));
   }
   const padded = input.slice();
+  const deltas = padL.map((l, i) => padR[i] - l);
   for (let i = 0; i < dim; i++) {
-    const delta = padR[i] - padL[i];
+    // constant_pad_nd narrows for a negative pad (only with kernel size 0): narrow(dim, -delta, size + delta)
+    if (deltas[i] < 0 && input[i + 2] === 0) {
+      throw new TorchError(`Dimension out of range (expected to be in range of [-1, 0], but got ${-deltas[i]})`, 'IndexError');
+    }
+  }
+  if (deltas.some((x) => x > 0)) {
+    // constant_pad_nd(input, pad_nd): each padded dim must stay non-empty
+    for (let i = 0; i < dim; i++) {
+      const l = deltas[i] < 0 ? deltas[i] : 0, r = deltas[i] > 0 ? deltas[i] : 0;
+      if (!(input[i + 2] + l + r > 0)) {
+        throw err(`The input size ${input[i + 2]}, plus negative padding ${l} and ${r} resulted in a negative output size, which is invalid. Check dimension ${i + 2} of your input.`);
+      }
+    }
+  }
+  for (let i = 0; i < dim; i++) {
+    const delta = deltas[i];
     if (delta > 0) padded[i + 2] += delta;
     else {
-      // constant_pad_nd narrows for a negative pad (only with kernel size 0): narrow(dim, -delta, size + delta)
-      if (delta < 0 && padded[i + 2] === 0) {
-        throw new TorchError(`Dimension out of range (expected to be in range of [-1, 0], but got ${-delta})`, 'IndexError');
-      }
       padded[i + 2] += delta;
       padL[i] = padR[i];
     }
@@ -360,6 +384,8 @@ export interface ConvCfg {
   paddingMode: string;
   /** `_reversed_padding_repeated_twice` (F.pad order) */
   revPad: number[];
+  /** ConvTranspose built with a string padding: PyTorch accepts it and fails in forward */
+  strPadding?: boolean;
 }
 
 const PADDING_MODES = "{'zeros', 'reflect', 'replicate', 'circular'}";
@@ -458,14 +484,14 @@ function convModule(n: number): ModuleDef<ConvCfg> {
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
       const w = weightShape(c);
       const b = c.bias ? [c.outChannels] : null;
       if (c.paddingMode !== 'zeros') {
         const padded = padNonConstant(x, c.revPad, c.paddingMode);
-        return out(convNd(n, padded, w, b, c.stride, new Array(n).fill(0), c.dilation, c.groups));
+        return out(convNd(n, padded, w, b, c.stride, new Array(n).fill(0), c.dilation, c.groups), xt.dtype);
       }
-      return out(convNd(n, x, w, b, c.stride, c.padding, c.dilation, c.groups));
+      return out(convNd(n, x, w, b, c.stride, c.padding, c.dilation, c.groups), xt.dtype);
     },
     parameters(c) {
       const ps: ParamInfo[] = [{ name: 'weight', shape: weightShape(c) }];
@@ -525,8 +551,10 @@ function convTransposeModule(n: number): ModuleDef<ConvCfg> {
     init(a) {
       const mode = strArg(a, 'padding_mode');
       if (mode !== 'zeros') throw new TorchError(`Only "zeros" padding mode is supported for ${name}`, 'ValueError');
+      // PyTorch builds it (its _ntuple turns 'same' into ('s', 'a', 'm', 'e')) and fails only when called
       const pv = a.get('padding');
-      if (pv && pv.k === 'str') throw new TorchError(`'${name}' object is not iterable`, 'TypeError');
+      const strPadding = pv !== undefined && pv.k === 'str';
+      if (strPadding) a = new Map([...a, ['padding', { k: 'int', v: 0 }]]);
       const c: ConvCfg = {
         n, transposed: true, name,
         inChannels: intArg(a, 'in_channels'),
@@ -540,18 +568,24 @@ function convTransposeModule(n: number): ModuleDef<ConvCfg> {
         bias: boolArg(a, 'bias'),
         paddingMode: mode,
         revPad: [],
+        strPadding,
       };
       return convNdInit(c);
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }, { name: 'output_size', default: { k: 'none' } }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
+      if (c.strPadding) {
+        throw new TorchError(a.get('output_size')!.k === 'none'
+          ? `conv_transpose${n}d(): argument 'padding' (position 5) must be tuple of ints, not tuple`
+          : "unsupported operand type(s) for -: 'int' and 'str'", 'TypeError');
+      }
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
       const os = a.get('output_size')!;
       if (os.k === 'unknown') throw new UnknownValue(`output_size is unknown (${os.why})`);
       const op = os.k === 'none' ? c.outputPadding : outputPaddingFor(c, x, os);
       const w = weightShape(c);
       const b = c.bias ? [c.outChannels] : null;
-      return out(convTransposeNd(n, x, w, b, c.stride, c.padding as number[], op, c.groups, c.dilation));
+      return out(convTransposeNd(n, x, w, b, c.stride, c.padding as number[], op, c.groups, c.dilation), xt.dtype);
     },
     parameters(c) {
       const ps: ParamInfo[] = [{ name: 'weight', shape: weightShape(c) }];
@@ -605,10 +639,10 @@ function convFn(n: number, fnName: string): TorchFn {
   ];
   return (args: CallArgs) => {
     const a = bind(fnName, sig, args);
-    const x = tensorArg(a.get('input'), 'input').shape;
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
     const w = tensorArg(a.get('weight'), 'weight').shape;
     const b = optTensorShape(a.get('bias'), 'bias');
-    return out(convNd(n, x, w, b, intTupleArg(a, 'stride', n), paddingArg(a, n), intTupleArg(a, 'dilation', n), intArg(a, 'groups')));
+    return out(convNd(n, x, w, b, intTupleArg(a, 'stride', n), paddingArg(a, n), intTupleArg(a, 'dilation', n), intArg(a, 'groups')), xt.dtype);
   };
 }
 
@@ -621,13 +655,13 @@ function convTransposeFn(n: number, fnName: string): TorchFn {
   ];
   return (args: CallArgs) => {
     const a = bind(fnName, sig, args);
-    const x = tensorArg(a.get('input'), 'input').shape;
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
     const w = tensorArg(a.get('weight'), 'weight').shape;
     const b = optTensorShape(a.get('bias'), 'bias');
     const pv = a.get('padding');
     if (pv && pv.k === 'str') throw new TorchError(`${fnName}(): argument 'padding' must be tuple of ints, not str`, 'TypeError');
     return out(convTransposeNd(n, x, w, b, intTupleArg(a, 'stride', n), intTupleArg(a, 'padding', n),
-      intTupleArg(a, 'output_padding', n), intArg(a, 'groups'), intTupleArg(a, 'dilation', n)));
+      intTupleArg(a, 'output_padding', n), intArg(a, 'groups'), intTupleArg(a, 'dilation', n)), xt.dtype);
   };
 }
 

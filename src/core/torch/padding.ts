@@ -324,16 +324,13 @@ function padKernel(input: Shape, dtype: DType, pad: number[], np: number, reflec
     if (ow < 1) throw err(reflect ? `2input (W: ${iw})is too small. Calculated output W: ${ow}` : `input (W: ${iw}) is too small. Calculated output W: ${ow}`);
   } else if (np === 2) {
     if (ow < 1 && oh < 1) throw err(`input (H: ${ih}, W: ${iw}${reflect ? ')is' : ' ) is'} too small. Calculated output H: ${oh} W: ${ow}`);
-    if (reflect && o.some((x) => x < 0)) {
-      // a structured kernel: the output is allocated without the negative-size check, only numel's
-      if (numelOverflows(o)) throw err('numel: integer multiplication overflow');
-      return o;
-    }
+    // a structured kernel: the output is allocated without the negative-size check, only numel's
+    if (reflect && o.some((x) => x < 0) && numelOverflows(o)) throw err('numel: integer multiplication overflow');
   } else if (ow < 1 && oh < 1 && od < 1) {
     throw err(`input (D: ${id} H: ${ih}, W: ${iw}) is too small. Calculated output D: ${od} H: ${oh} W: ${ow}`);
   }
   const neg = o.find((x) => x < 0);
-  if (neg !== undefined) throw err(`Trying to create tensor with negative dimension ${neg}: ${fmt(o)}`);
+  if (neg !== undefined && !(reflect && np === 2)) throw err(`Trying to create tensor with negative dimension ${neg}: ${fmt(o)}`);
   if (dtype !== 'float32' && dtype !== 'float64' && !(reflect && np === 3 && dtype === 'float16')) {
     const kernel = reflect ? (np === 3 ? 'reflection_pad3d_cpu' : `reflection_pad${np}d`) : `replication_pad${np}d_cpu`;
     throw err(`"${kernel}" not implemented for '${SCALAR_NAME[dtype]}'`);

@@ -11,7 +11,7 @@
  * takes a path that allows an empty output (L_out = 0) and has its own wording; with grad it goes through
  * `max_pool2d_with_indices` (used here when return_indices=True).
  */
-import { tuple, type CallArgs, type Py, type Shape } from '../python/values';
+import { tuple, type CallArgs, type DType, type Py, type Shape } from '../python/values';
 import { bind, boolArg, fmt, intArg, intTupleArg, out, seqItems, tensorArg } from './args';
 import { TorchError, UnknownValue, type Family, type ModuleDef, type Param, type TorchFn } from './types';
 import { spatialNames } from './conv';
@@ -106,7 +106,7 @@ export function maxPool2d(input: Shape, k: number[], s: number[], p: number[], d
   if (!(s.length <= 2)) throw err('max_pool2d: stride must either be omitted, a single int, or a tuple of two ints');
   const dH = s.length === 0 ? kH : s[0];
   const dW = s.length === 0 ? kW : s.length === 1 ? dH : s[1];
-  if (!(p.length === 1 || p.length === 2)) throw err('max_pool2d: padding must either be a single int, or a tuple of two ints');
+  if (!(p.length === 1 || p.length === 2)) throw err('max_pool2d: padding must be either be a single int, or a tuple of two ints');
   const padH = p[0], padW = p.length === 1 ? padH : p[1];
   if (!(d.length === 1 || d.length === 2)) throw err('max_pool2d: dilation must be either a single int, or a tuple of two ints');
   const dilH = d[0], dilW = d.length === 1 ? dilH : d[1];
@@ -174,7 +174,7 @@ export function maxPool3d(input: Shape, k: number[], s: number[], p: number[], d
     throw err('max_pool3d: stride must either be omitted, a single int, or a tuple of three ints');
   }
   const ss = s.length === 0 ? kk : s.length === 1 ? [s[0], s[0], s[0]] : s;
-  if (!(p.length === 1 || p.length === 3)) throw err('max_pool3d: padding must either be a single int, or a tuple of three ints');
+  if (!(p.length === 1 || p.length === 3)) throw err('max_pool3d: padding must be either be a single int, or a tuple of three ints');
   const pp = p.length === 1 ? [p[0], p[0], p[0]] : p;
   if (!(d.length === 1 || d.length === 3)) throw err('max_pool3d: dilation must be either a single int, or a tuple of three ints');
   const dd = d.length === 1 ? [d[0], d[0], d[0]] : d;
@@ -261,18 +261,12 @@ function outSizeArg(v: Py | undefined, name = 'output_size'): OutSize {
   });
 }
 
-/** Python's `_list_with_default`, then the C++ parser's int expansion to `n` entries. */
-function listWithDefault(os: OutSize, input: Shape, n: number, fn: string): number[] {
+/** Python's `_list_with_default` (None → the input's size), then the C++ parser's int expansion to `n` entries. */
+function listWithDefault(os: OutSize, input: Shape, n: number): number[] {
   if (typeof os === 'number') return new Array(n).fill(os);
   if (input.length <= os.length) throw new TorchError(`Input dimension should be at least ${os.length + 1}`, 'ValueError');
   const defaults = input.slice(input.length - os.length);
-  return os.map((v, i) => {
-    if (v === null) return defaults[i];
-    return v;
-  }).map((v) => {
-    if (v === null) throw new TorchError(`${fn}(): argument 'output_size' must be tuple of ints, but found element of type NoneType`, 'TypeError');
-    return v;
-  });
+  return os.map((v, i) => (v === null ? defaults[i] : v));
 }
 
 /** Direct C++ int-list argument (no `_list_with_default`): None entries are a TypeError. */
@@ -376,7 +370,7 @@ export function adaptivePool(kind: 'avg' | 'max', n: number, input: Shape, os: O
     const o = cIntList(os, 1, fn);
     return kind === 'avg' ? adaptiveAvgPool1d(input, o) : adaptiveMaxPool1d(input, o);
   }
-  const o = listWithDefault(os, input, n, fn);
+  const o = listWithDefault(os, input, n);
   if (n === 2) return kind === 'avg' ? adaptiveAvgPool2dC(input, o) : adaptiveMaxPool2dC(input, o);
   return kind === 'avg' ? adaptiveAvgPool3dC(input, o) : adaptiveMaxPool3dC(input, o);
 }
@@ -398,7 +392,7 @@ function optInt(a: Map<string, Py>, name: string): number | null {
   return intArg(a, name);
 }
 
-const withIndices = (shape: Shape): Py => tuple([out(shape), out(shape, 'int64')]);
+const withIndices = (shape: Shape, dtype: DType): Py => tuple([out(shape, dtype), out(shape, 'int64')]);
 
 export interface PoolCfg {
   kind: 'max' | 'avg';
@@ -474,9 +468,9 @@ function maxPoolModule(n: number): ModuleDef<PoolCfg> {
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
       const o = maxPoolShape(n, x, c);
-      return c.returnIndices ? withIndices(o) : out(o);
+      return c.returnIndices ? withIndices(o, xt.dtype) : out(o, xt.dtype);
     },
     parameters: () => [],
     formula: poolFormula,
@@ -508,8 +502,8 @@ function avgPoolModule(n: number): ModuleDef<PoolCfg> {
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
-      return out(avgPoolShape(n, x, c));
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
+      return out(avgPoolShape(n, x, c), xt.dtype);
     },
     parameters: () => [],
     formula: poolFormula,
@@ -535,9 +529,9 @@ function adaptiveModule(kind: 'avg' | 'max', n: number): ModuleDef<AdaptiveCfg> 
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
       const o = adaptivePool(kind, n, x, c.outputSize);
-      return c.returnIndices ? withIndices(o) : out(o);
+      return c.returnIndices ? withIndices(o, xt.dtype) : out(o, xt.dtype);
     },
     parameters: () => [],
     formula: adaptiveFormula,
@@ -556,7 +550,7 @@ function maxPoolFn(n: number, fnName: string, mode: 'dispatch' | 'plain' | 'indi
   if (mode === 'dispatch') sig.push({ name: 'return_indices', default: B(false) });
   return (args: CallArgs) => {
     const a = bind(fnName, sig, args);
-    const x = tensorArg(a.get('input'), 'input').shape;
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
     const ri = mode === 'indices' || (mode === 'dispatch' && boolArg(a, 'return_indices'));
     const c: PoolCfg = {
       kind: 'max', n, kernel: intTupleArg(a, 'kernel_size', n), stride: optIntList(a, 'stride', n),
@@ -564,7 +558,7 @@ function maxPoolFn(n: number, fnName: string, mode: 'dispatch' | 'plain' | 'indi
       returnIndices: ri, countIncludePad: true, divisor: null,
     };
     const o = maxPoolShape(n, x, c);
-    return ri ? withIndices(o) : out(o);
+    return ri ? withIndices(o, xt.dtype) : out(o, xt.dtype);
   };
 }
 
@@ -576,13 +570,13 @@ function avgPoolFn(n: number, fnName: string): TorchFn {
   if (n > 1) sig.push({ name: 'divisor_override', default: NONE });
   return (args: CallArgs) => {
     const a = bind(fnName, sig, args);
-    const x = tensorArg(a.get('input'), 'input').shape;
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
     const c: PoolCfg = {
       kind: 'avg', n, kernel: intTupleArg(a, 'kernel_size', n), stride: optIntList(a, 'stride', n),
       padding: intTupleArg(a, 'padding', n), dilation: [1], ceil: boolArg(a, 'ceil_mode'),
       returnIndices: false, countIncludePad: boolArg(a, 'count_include_pad'), divisor: n > 1 ? optInt(a, 'divisor_override') : null,
     };
-    return out(avgPoolShape(n, x, c));
+    return out(avgPoolShape(n, x, c), xt.dtype);
   };
 }
 
@@ -591,14 +585,14 @@ function adaptiveFn(kind: 'avg' | 'max', n: number, fnName: string, mode: 'dispa
   if (mode === 'dispatch') sig.push({ name: 'return_indices', default: B(false) });
   return (args: CallArgs) => {
     const a = bind(fnName, sig, args);
-    const x = tensorArg(a.get('input'), 'input').shape;
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
     const os = a.get('output_size')!;
     if (n === 1 && os.k === 'none') {
       throw new TorchError(`${fnName}(): argument 'output_size' (position 2) must be tuple of ints, not NoneType`, 'TypeError');
     }
     const o = adaptivePool(kind, n, x, outSizeArg(os));
     const ri = mode === 'indices' || (mode === 'dispatch' && boolArg(a, 'return_indices'));
-    return ri ? withIndices(o) : out(o);
+    return ri ? withIndices(o, xt.dtype) : out(o, xt.dtype);
   };
 }
 

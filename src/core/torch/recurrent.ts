@@ -116,7 +116,7 @@ function linearShape(x: Shape, xd: DType, wOut: number, wIn: number, wd: DType |
   const dtypeOk = wd === null || xd === wd;
   if (addmm && !dtypeOk) throw err('mat1 and mat2 must have the same dtype');
   if (k !== wIn) throw err(`mat1 and mat2 shapes cannot be multiplied (${rows}x${k} and ${wIn}x${wOut})`);
-  linearDtype(xd, wd ?? xd, addmm ? 'addmm' : 'matmul', rows * wOut === 0);
+  linearDtype(xd, wd ?? xd, addmm ? 'addmm' : 'matmul', rows * wOut === 0 || k === 0);
   return [...x.slice(0, -1), wOut];
 }
 
@@ -258,51 +258,60 @@ function rnnInit(cls: 'RNN' | 'LSTM' | 'GRU', a: Map<string, Py>): RnnCfg {
 
 /**
  * `_VF.rnn_*`/`_VF.gru`/`_VF.lstm` after the Python checks: the input projection of the whole sequence (its matmul
- * dtype rules), the sequence length, then the hidden projection (and, for LSTM, the next step's on a promoted state).
+ * dtype rules), the sequence length, the hidden projection, the gates, and for LSTM the cell state's dtype reaching
+ * the next matmul (the projection, the next step's or the next layer's).
  */
 function rnnKernelChecks(c: RnnCfg, x: Shape, xd: DType, hd: DType, cd: DType | null): void {
   const seqLen = c.batchFirst ? x[1] : x[0];
   const wd = c.dtype;
   const gate = c.mode === 'LSTM' ? 4 * c.hidden : c.mode === 'GRU' ? 3 * c.hidden : c.hidden;
+  const realHidden = c.proj > 0 ? c.proj : c.hidden;
   const rows = x[0] * x[1], batch = c.batchFirst ? x[0] : x[1];
   // batch_first input is transposed: contiguous (the addmm path) only when trivially so
   const contiguous = !c.batchFirst || x[0] === 1 || x[1] === 1 || numel(x) === 0;
-  if (wd !== null) linearDtype(xd, wd, c.bias && contiguous ? 'addmm' : 'matmul', rows * gate === 0);
+  if (wd !== null) linearDtype(xd, wd, c.bias && contiguous ? 'addmm' : 'matmul', rows * gate === 0 || x[2] === 0);
   if (seqLen === 0) throw err('Expected sequence length to be larger than 0 in RNN');
   if (wd === null) return;
-  linearDtype(hd, wd, c.bias ? 'addmm' : 'matmul', batch * gate === 0);
-  gateDtypeCheck(c.mode, xd, hd, wd);
-  if (cd !== null && (seqLen >= 2 || c.layers >= 2) && promoteTypes(wd, cd) !== wd) {
-    linearDtype(promoteTypes(wd, cd), wd, c.bias ? 'addmm' : 'matmul', batch * gate === 0);
+  linearDtype(hd, wd, c.bias ? 'addmm' : 'matmul', batch * gate === 0 || realHidden === 0);
+  gateDtypeCheck(c.mode, xd, hd);
+  if (cd !== null) {
+    const hy = promoteTypes(hd, cd);
+    if (hy !== wd) {
+      if (c.proj > 0) linearDtype(hy, wd, 'matmul', batch * c.proj === 0 || c.hidden === 0);
+      else if (seqLen >= 2) linearDtype(hy, wd, c.bias ? 'addmm' : 'matmul', batch * gate === 0 || c.hidden === 0);
+      else if (c.layers >= 2) linearDtype(hy, wd, c.bias ? 'addmm' : 'matmul', batch * gate === 0 || c.dirs * c.hidden === 0);
+    }
   }
 }
 
+/** torch.can_cast for the dtypes of the value model. */
+const canCast = (from: DType, to: DType): boolean => !(isFloatDtype(from) && !isFloatDtype(to)) && !(from !== 'bool' && to === 'bool');
+
 /**
- * The gate nonlinearities after two projections that passed (with mismatched dtypes only when the product was empty,
- * which keeps the input's dtype): CPU kernels that do not exist for Half, in-place sigmoid_ on an integer tensor.
+ * The gates after two projections that passed (a projection keeps its input's dtype: equal to the weights', or
+ * mismatched in an empty product): `hh.add_(ih)` in place, then sigmoid_ (LSTM, GRU) or tanh/relu (RNN).
  */
-function gateDtypeCheck(mode: Mode, xd: DType, hd: DType, wd: DType | null): void {
-  if (wd === null) return;
-  const gd = promoteTypes(xd === wd ? wd : xd, hd === wd ? wd : hd);
-  if (gd === 'float16') {
+function gateDtypeCheck(mode: Mode, ihD: DType, hhD: DType): void {
+  const r = promoteTypes(hhD, ihD);
+  if (!canCast(r, hhD)) throw err(`result type ${SCALAR_NAME[r]} can't be cast to the desired output type ${SCALAR_NAME[hhD]}`);
+  if (hhD === 'float16') {
     const kernel = mode === 'RNN_TANH' ? 'tanh_vml_cpu' : mode === 'RNN_RELU' ? 'clamp_min_cpu' : 'sigmoid_cpu';
     throw err(`"${kernel}" not implemented for 'Half'`);
   }
-  if (!isFloatDtype(gd) && (mode === 'LSTM' || mode === 'GRU')) {
-    throw err(`result type Float can't be cast to the desired output type ${SCALAR_NAME[gd]}`);
+  if (!isFloatDtype(hhD) && (mode === 'LSTM' || mode === 'GRU')) {
+    throw err(`result type Float can't be cast to the desired output type ${SCALAR_NAME[hhD]}`);
   }
 }
 
 /**
  * The dtype half of `linearShape` (shapes known to agree). The CPU mm kernel returns before its dtype dispatch when
- * the product is empty (`empty`).
+ * the product is empty or the inner size is 0 (`empty`); its dispatch has no Half or Bool.
  */
 function linearDtype(xd: DType, wd: DType, path: 'addmm' | 'matmul', empty: boolean): void {
-  if (xd === wd) return;
-  if (path === 'addmm') throw err('mat1 and mat2 must have the same dtype');
+  if (xd !== wd && path === 'addmm') throw err('mat1 and mat2 must have the same dtype');
   if (empty) return;
   if (xd === 'float16' || xd === 'bool') throw err(`"addmm_impl_cpu_" not implemented for '${SCALAR_NAME[xd]}'`);
-  throw err(`expected scalar type ${SCALAR_NAME[xd]} but found ${SCALAR_NAME[wd]}`);
+  if (xd !== wd) throw err(`expected scalar type ${SCALAR_NAME[xd]} but found ${SCALAR_NAME[wd]}`);
 }
 
 function rnnForward(c: RnnCfg, args: CallArgs): Py {
@@ -477,21 +486,37 @@ function cellForward(c: CellCfg, args: CallArgs): Py {
   if (x[1] !== c.inputSize) throw err(`input has inconsistent input_size: got ${x[1]} expected ${c.inputSize}`);
   for (const h of hs) checkCellHidden(x, h.shape, c.hidden);
   const gH = c.chunks * c.hidden;
-  const ih = linearShape(x, x0.dtype, gH, c.inputSize, c.dtype, c.bias);
   const h = hs[0];
-  linearShape(h.shape, h.dtype, gH, c.hidden, c.dtype, c.bias);
+  // LSTMCell/RNNCell: linear_hh(hx).add_(linear_ih(input)) (hh first); GRUCell projects the input first
+  let ih: Shape, hh: Shape;
+  if (c.cls === 'GRUCell') {
+    ih = linearShape(x, x0.dtype, gH, c.inputSize, c.dtype, c.bias);
+    hh = linearShape(h.shape, h.dtype, gH, c.hidden, c.dtype, c.bias);
+  } else {
+    hh = linearShape(h.shape, h.dtype, gH, c.hidden, c.dtype, c.bias);
+    ih = linearShape(x, x0.dtype, gH, c.inputSize, c.dtype, c.bias);
+  }
+  if (h.shape.length !== 2) {
+    if (c.cls !== 'GRUCell') inplaceShape(hh, ih);
+    throw new UnknownValue(`${c.cls} with a ${h.shape.length}-D hidden state is not modelled`);
+  }
   const nl = c.nonlinearity;
-  gateDtypeCheck(c.cls === 'LSTMCell' ? 'LSTM' : c.cls === 'GRUCell' ? 'GRU' : nl.k === 'str' && nl.v === 'relu' ? 'RNN_RELU' : 'RNN_TANH', x0.dtype, h.dtype, c.dtype);
-  if (h.shape.length !== 2) throw new UnknownValue(`${c.cls} with a ${h.shape.length}-D hidden state is not modelled`);
+  gateDtypeCheck(c.cls === 'LSTMCell' ? 'LSTM' : c.cls === 'GRUCell' ? 'GRU' : nl.k === 'str' && nl.v === 'relu' ? 'RNN_RELU' : 'RNN_TANH', x0.dtype, h.dtype);
   const res = [ih[0], c.hidden];
   const d = x0.dtype;
   if (c.cls === 'LSTMCell') {
-    // cy = f * cx + i * g; hy = o * tanh(cy)
+    // cy = (f * cx).add_(i * g); hy = o * tanh(cy)
     const cy = broadcastShapes(res, hs[1].shape);
     const hy = broadcastShapes(res, cy);
     return batched ? tuple([out(hy, d), out(cy, d)]) : tuple([out(squeeze(hy, 0), d), out(squeeze(cy, 0), d)]);
   }
   return out(batched ? res : squeeze(res, 0), d);
+}
+
+/** `a.add_(b)`: TensorIterator's broadcast into the fixed output `a`. */
+function inplaceShape(a: Shape, b: Shape): void {
+  const r = broadcastShapes(a, b);
+  if (!same(r, a)) throw err(`output with shape ${fmt(a)} doesn't match the broadcast shape ${fmt(r)}`);
 }
 
 function cellModule(cls: CellCfg['cls'], chunks: number): ModuleDef<CellCfg> {
@@ -686,6 +711,10 @@ function mhaForward(c: MhaCfg, args: CallArgs, training: boolean, warn: (m: stri
   const E = c.E, wd = c.dtype, b = c.bias;
   const lin = (x: Tn, o: number, i: number): Shape => linearShape(x.shape, x.dtype, o, i, wd, b, x.contiguous);
   let kp: Shape, vp: Shape;
+  // a projection that passed keeps its input's dtype (the weights', or any in an empty product)
+  const qd = q.dtype;
+  let kd = sameKV && sameQK ? q.dtype : k.dtype;
+  let vd = sameKV ? kd : v.dtype;
   if (c.sameDim) {
     if (sameKV && sameQK) {
       lin(q, 3 * E, E);
@@ -732,6 +761,7 @@ function mhaForward(c: MhaCfg, args: CallArgs, training: boolean, warn: (m: stri
     if (vp[1] !== bsz) throw err(`Sizes of tensors must match except in dimension 0. Expected size ${vp[1]} but got size ${bsz} for tensor number 1 in the list.`);
     kp = [kp[0] + 1, ...kp.slice(1)];
     vp = [vp[0] + 1, ...vp.slice(1)];
+    if (wd !== null) { kd = promoteTypes(kd, wd); vd = promoteTypes(vd, wd); }
     if (am) am = [...am.slice(0, -1), am[am.length - 1] + 1];
     if (kpm) kpm = [...kpm.slice(0, -1), kpm[kpm.length - 1] + 1];
   }
@@ -747,11 +777,21 @@ function mhaForward(c: MhaCfg, args: CallArgs, training: boolean, warn: (m: stri
     if (kpm) kpm = [...kpm.slice(0, -1), kpm[kpm.length - 1] + 1];
   }
   if (kpm && !same(kpm, [bsz, srcLen])) throw assertErr(`expecting key_padding_mask shape of ${tup([bsz, srcLen])}, but got ${tsize(kpm)}`);
+  // (b)addbmm(q, k^T): the result takes mat2's dtype when empty, else the dtypes must agree
+  const bmmDtype = (d1: DType, d2: DType, empty: boolean): DType => {
+    if (empty) return d2;
+    if (d1 !== d2) throw err(`expected scalar type ${SCALAR_NAME[d1]} but found ${SCALAR_NAME[d2]}`);
+    return d1;
+  };
+  const BH = bsz * c.heads;
+  const wDt = bmmDtype(qd, kd, BH * tgt * srcLen === 0 || c.headDim === 0);
   if (training) {
     const p = num(c.dropout, 'dropout');
     if (p !== null && p > 0 && p > 1) throw new TorchError(`dropout probability has to be between 0 and 1, but got ${fmtNum(c.dropout)}`, 'ValueError');
   }
-  const d = q0.dtype;
+  const aoDt = bmmDtype(wDt, vd, BH * tgt * c.headDim === 0 || srcLen === 0);
+  linearShape([tgt * bsz, E], aoDt, E, E, wd, b);
+  const d = aoDt;
   let attnOut = [tgt, bsz, Eq];
   const avg = truthy(a.get('average_attn_weights'), 'average_attn_weights');
   let weights = avg ? [bsz, tgt, srcLen] : [bsz, c.heads, tgt, srcLen];
@@ -762,7 +802,7 @@ function mhaForward(c: MhaCfg, args: CallArgs, training: boolean, warn: (m: stri
     attnOut = transpose10(attnOut);
   }
   const needWeights = truthy(a.get('need_weights'), 'need_weights');
-  return tuple([out(attnOut, d), needWeights ? out(weights, d) : NONE]);
+  return tuple([out(attnOut, d), needWeights ? out(weights, wDt) : NONE]);
 }
 
 const MultiheadAttention: ModuleDef<MhaCfg> = {

@@ -248,10 +248,10 @@ function upsampleModule(fixed?: { mode: string; alignCorners: Py }): ModuleDef<U
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
       return out(interpolate(x, {
         size: c.size, scaleFactor: c.scaleFactor, mode: c.mode, alignCorners: c.alignCorners, recompute: c.recompute, antialias: false,
-      }));
+      }), xt.dtype);
     },
     parameters: () => [],
     formula: upsampleFormula,
@@ -313,9 +313,9 @@ function shuffleModule(down: boolean): ModuleDef<ShuffleCfg> {
     },
     forward(c, args) {
       const a = bind('forward', [{ name: 'input' }], args);
-      const x = tensorArg(a.get('input'), 'input').shape;
+      const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
       const r = cInt(c.factor, fn, pname, 2);
-      return out(down ? pixelUnshuffle(x, r) : pixelShuffle(x, r));
+      return out(down ? pixelUnshuffle(x, r) : pixelShuffle(x, r), xt.dtype);
     },
     parameters: () => [],
     formula(c, input, output) {
@@ -334,9 +334,9 @@ function shuffleFn(down: boolean): TorchFn {
   const fn = down ? 'pixel_unshuffle' : 'pixel_shuffle';
   return (args: CallArgs) => {
     const a = bind(fn, [{ name: 'input' }, { name: pname }], args);
-    const x = tensorArg(a.get('input'), 'input').shape;
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
     const r = cInt(a.get(pname)!, fn, pname, 2);
-    return out(down ? pixelUnshuffle(x, r) : pixelShuffle(x, r));
+    return out(down ? pixelUnshuffle(x, r) : pixelShuffle(x, r), xt.dtype);
   };
 }
 
@@ -351,13 +351,13 @@ const interpSig: Param[] = [
 
 const interpolateFn: TorchFn = (args: CallArgs) => {
   const a = bind('interpolate', interpSig, args);
-  const x = tensorArg(a.get('input'), 'input').shape;
+  const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
   const aa = known(a.get('antialias')!, 'antialias');
   return out(interpolate(x, {
     size: a.get('size')!, scaleFactor: a.get('scale_factor')!, mode: strOf(a.get('mode'), 'mode'),
     alignCorners: a.get('align_corners')!, recompute: a.get('recompute_scale_factor')!,
     antialias: aa.k === 'bool' ? aa.v : (aa.k === 'int' || aa.k === 'float') ? aa.v !== 0 : aa.k !== 'none',
-  }));
+  }), xt.dtype);
 };
 
 const upsampleSig: Param[] = [
@@ -368,19 +368,19 @@ const upsampleSig: Param[] = [
 const upsampleFn: TorchFn = (args: CallArgs, ctx: TorchCtx) => {
   const a = bind('upsample', upsampleSig, args);
   ctx.warn('nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.');
-  const x = tensorArg(a.get('input'), 'input').shape;
+  const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
   return out(interpolate(x, {
     size: a.get('size')!, scaleFactor: a.get('scale_factor')!, mode: strOf(a.get('mode'), 'mode'),
     alignCorners: a.get('align_corners')!, recompute: NONE, antialias: false,
-  }));
+  }), xt.dtype);
 };
 
 function upsampleFixedFn(name: string, mode: string, alignCorners: Py): TorchFn {
   return (args: CallArgs, ctx: TorchCtx) => {
     const a = bind(name, [{ name: 'input' }, { name: 'size', default: NONE }, { name: 'scale_factor', default: NONE }], args);
     ctx.warn(`nn.functional.${name} is deprecated. Use nn.functional.interpolate instead.`);
-    const x = tensorArg(a.get('input'), 'input').shape;
-    return out(interpolate(x, { size: a.get('size')!, scaleFactor: a.get('scale_factor')!, mode, alignCorners, recompute: NONE, antialias: false }));
+    const xt = tensorArg(a.get('input'), 'input'), x = xt.shape;
+    return out(interpolate(x, { size: a.get('size')!, scaleFactor: a.get('scale_factor')!, mode, alignCorners, recompute: NONE, antialias: false }), xt.dtype);
   };
 }
 

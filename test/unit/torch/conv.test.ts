@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { family as conv } from '../../../src/core/torch/conv';
 import { UnknownValue } from '../../../src/core/torch/types';
 import { tensor } from '../../../src/core/python/values';
-import { T, build, call, fn, lst, params, raises, shapeOf, tup, none } from './helpers';
+import { T, build, call, fn, lst, params, raises, shapeOf, tup, none } from './convPoolHelpers';
 
 test('DCGAN discriminator conv halves 64x64: Conv2d(3, 64, 4, 2, 1)', () => {
   const m = build(conv, 'Conv2d', [3, 64, 4, 2, 1]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { family as pool } from '../../../src/core/torch/pool';
 import { UnknownValue } from '../../../src/core/torch/types';
 import { tensor } from '../../../src/core/python/values';
-import { T, build, call, fn, params, raises, shapeOf, tup, none } from './helpers';
+import { T, build, call, fn, params, raises, shapeOf, tup, none } from './convPoolHelpers';
 
 test('MaxPool2d(2) halves; no parameters; formula', () => {
   const m = build(pool, 'MaxPool2d', [2]);
@@ -84,6 +84,15 @@ test('adaptive pools: None keeps a dim; output size 1 is a mean over the last di
   raises(() => fn(pool, 'functional', 'adaptive_avg_pool1d', [T(1, 3, 8), none]),
     "adaptive_avg_pool1d(): argument 'output_size' (position 2) must be tuple of ints, not NoneType", 'TypeError');
   assert.deepEqual(shapeOf(fn(pool, 'torch', 'adaptive_max_pool1d', [T(1, 3, 8), 4])), [[1, 3, 4], [1, 3, 4]]);
+});
+
+test('the output keeps the input dtype; indices are int64', () => {
+  const r = call(build(pool, 'MaxPool2d', [2], { return_indices: true }), tensor([1, 3, 8, 8], 'float64'));
+  assert.ok(r.k === 'tuple' && r.items[0].k === 'tensor' && r.items[1].k === 'tensor');
+  if (r.k === 'tuple' && r.items[0].k === 'tensor' && r.items[1].k === 'tensor') {
+    assert.equal(r.items[0].dtype, 'float64');
+    assert.equal(r.items[1].dtype, 'int64');
+  }
 });
 
 test('an unknown input shape propagates as UnknownValue', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { family as resize } from '../../../src/core/torch/resize';
 import { UnknownValue } from '../../../src/core/torch/types';
 import { tensor } from '../../../src/core/python/values';
-import { T, build, call, fl, fn, lst, params, raises, shapeOf, tup, warnings } from './helpers';
+import { T, build, call, fl, fn, lst, params, raises, shapeOf, tup, warnings } from './convPoolHelpers';
 
 test('Upsample: integer and float scale factors (output = floor(in · scale))', () => {
   assert.deepEqual(shapeOf(call(build(resize, 'Upsample', [], { scale_factor: 2 }), T(1, 3, 8, 8))), [1, 3, 16, 16]);
