@@ -59,11 +59,12 @@ pkg-config --exists libsecret-1 2>/dev/null || missing+=("libsecret-1-dev")
 # so node-gyp never tries to download them.
 NPM_ROOT="$(npm root -g 2>/dev/null)"
 NODE_GYP="$NPM_ROOT/npm/node_modules/node-gyp/bin/node-gyp.js"
-if [ -f "$NODE_GYP" ]; then node_gyp() { node "$NODE_GYP" "$@"; }; else node_gyp() { npx --yes node-gyp "$@"; }; fi
+if [ -f "$NODE_GYP" ]; then node_gyp() { node "$NODE_GYP" "$@"; }; else NODE_GYP=""; node_gyp() { npx --yes node-gyp "$@"; }; fi
 NODEDIR="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 GYP_ARGS=()
 GYP_ENV=()
-if [ -f "$NODEDIR/include/node/node.h" ]; then GYP_ARGS+=("--nodedir=$NODEDIR"); GYP_ENV+=("npm_config_nodedir=$NODEDIR"); fi
+if [ -f "$NODEDIR/include/node/node.h" ]; then GYP_ARGS+=("--nodedir=$NODEDIR"); GYP_ENV+=("npm_config_nodedir=$NODEDIR")
+else say "warning: no Node headers at $NODEDIR/include/node: node-gyp will try to download them (offline, that fails)"; fi
 export JOBS=max   # node-gyp: compile on every core
 say "node $(node --version) (ABI $NODE_ABI), node-gyp: ${NODE_GYP:-npx}, headers: ${NODEDIR}/include/node"
 
@@ -94,7 +95,7 @@ done
 [ -n "$PRE_GYP" ] || die "node-pre-gyp not found in $DIR/node_modules/.bin (argon2 depends on @mapbox/node-pre-gyp)"
 # node-pre-gyp calls node-gyp: put the npm-bundled one first on PATH.
 GYP_BIN="$(mktemp -d)"
-printf '#!/bin/sh\nexec node "%s" "$@"\n' "$NODE_GYP" >"$GYP_BIN/node-gyp"; chmod +x "$GYP_BIN/node-gyp"
+[ -z "$NODE_GYP" ] || { printf '#!/bin/sh\nexec node "%s" "$@"\n' "$NODE_GYP" >"$GYP_BIN/node-gyp"; chmod +x "$GYP_BIN/node-gyp"; }
 (cd node_modules/argon2 && env "${GYP_ENV[@]}" PATH="$GYP_BIN:$DIR/node_modules/.bin:$PATH" "$PRE_GYP" rebuild --build-from-source >"$DIR/build-argon2.log" 2>&1) \
   || { tail -40 "$DIR/build-argon2.log" >&2; die "node-pre-gyp rebuild of argon2 failed (log: $DIR/build-argon2.log)"; }
 rm -rf "$GYP_BIN"

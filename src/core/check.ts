@@ -109,7 +109,9 @@ function checkModelUnguarded(analysis: FileAnalysis, req: CheckRequest): CheckRe
 
 export function attachSweep(analysis: FileAnalysis, model: ModuleLike, result: CheckResult): void {
   const base = result.inputs[0];
-  if (!base || (base.length !== 4 && base.length !== 3) || result.inputs.length !== 1) return;
+  // only image-like inputs have a size to sweep: a latent [N, nz, 1, 1] does not
+  const image = base && ((base.length === 4 && base[2] > 1 && base[3] > 1) || (base.length === 3 && base[2] > 1));
+  if (!image || result.inputs.length !== 1) return;
   const s = sweepSizes(analysis, model, base);
   result.sweep = { summary: s.summary, working: s.working, segments: s.segments };
 }
@@ -126,11 +128,13 @@ function errorResult(model: string, e: PyException, stage: string): CheckResult 
 export function checkFile(analysis: FileAnalysis, opts: { sweep?: boolean } = {}): CheckResult[] {
   const out: CheckResult[] = [];
   const exampleClasses = new Set<string>();
+  const swept = new Set<ModuleLike>();
   for (const ex of analysis.examples) {
     exampleClasses.add(ex.className);
     const r = resultFromTrace(ex.className, ex.trace, `example call at line ${ex.line + 1}`, 'the file', analysis.paramCount(ex.model));
     r.line = ex.line + 1;
-    if (opts.sweep) attachSweep(analysis, ex.model, r);
+    // one sweep per model: its other example calls would repeat it
+    if (opts.sweep && !swept.has(ex.model)) { attachSweep(analysis, ex.model, r); if (r.sweep) swept.add(ex.model); }
     out.push(r);
   }
   // models the file builds at module level (a training script's `generator = GeneratorUNet()`, classes often imported)

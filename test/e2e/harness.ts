@@ -17,6 +17,13 @@
  * command that fixes it; with DCGAN_LAB_REQUIRE_E2E=1 (set by .ci/run) it fails instead.
  *
  * Selectors are those of the VS Code 1.100 workbench DOM (Monaco): see each helper.
+ *
+ * Environment: DCGAN_LAB_REQUIRE_E2E=1 (fail instead of skip), DCGAN_LAB_E2E_KEEP=1 (keep the throwaway profile
+ * with VS Code's logs), DCGAN_LAB_CODE_SERVER_DIR (default .e2e/code-server), DCGAN_LAB_CHROMIUM (default
+ * /usr/bin/chromium).
+ *
+ * node:test runs test files in parallel, one VS Code each (about 1.5 GB of RSS with Chromium, measured idle): keep the e2e
+ * tests in few files, sharing one VS Code per file through before()/after().
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync, cpSync } from 'node:fs';
@@ -217,6 +224,7 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
   const why = e2eUnavailable();
   if (why) throw new Error(process.env.DCGAN_LAB_REQUIRE_E2E === '1' ? `${why} (DCGAN_LAB_REQUIRE_E2E=1 forbids skipping)` : why);
   const workspace = path.resolve(ROOT, opts.workspace);
+  if (!existsSync(workspace)) throw new Error(`startVSCode: workspace ${workspace} does not exist`);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'dcgan-lab-vscode-'));
   const ud = path.join(profile, 'ud');
   const ext = path.join(profile, 'ext');
@@ -301,7 +309,8 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
         } catch (e) {
           const shot = await vs.screenshot(`${name}-FAILED`).catch(() => 'none');
           const err = e instanceof Error ? e : new Error(String(e));
-          err.message += `\n(screenshot: ${shot}; code-server log tail:\n${logText.slice(-2000)})`;
+          err.message += `\n(screenshot: ${shot}; ${keep ? `profile kept: ${profile}` : 'DCGAN_LAB_E2E_KEEP=1 keeps the profile with VS Code\'s logs (ud/logs/*/exthost1/remoteexthost.log)'}; ` +
+            `code-server log tail:\n${logText.slice(-2000)})`;
           throw err;
         }
       },
@@ -417,7 +426,6 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 /** Moves the cursor to LINE (1-based), optionally COLUMN (1-based), with Ctrl+G; the line is then rendered. */
 export async function gotoLine(page: Page, line: number, column?: number): Promise<void> {
-  await activeEditor(page).click({ position: { x: 5, y: 5 } }).catch(() => undefined);
   const input = await quickInputOpen(page, 'Control+G', ':');
   await input.fill(`:${line}${column ? `:${column}` : ''}`);
   await input.press('Enter');

@@ -509,7 +509,7 @@ function genUnfold(seed: number, count: number): Cfg[] {
       if (g.chance(0.1)) C += 1;
       const batched = g.chance(0.7);
       let x = batched ? [g.chance(0.05) ? 0 : g.int(1, 2), C, Math.max(Lb, 0)] : [C, Math.max(Lb, 0)];
-      if (g.chance(0.04)) x = g.pick([[C], [1, 1, C, Lb], []]);
+      if (g.chance(0.04)) x = g.pick([[C], [1, 1, C, Math.max(Lb, 0)], []]);
       const dt = g.dtype(0.06);
       if (g.chance(0.5)) {
         cfgs.push({ kind: 'module', name: 'Fold', args: [os, k], kwargs: { dilation: d, padding: p, stride: s }, fwd: [T(x, dt)] });
