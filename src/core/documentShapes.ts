@@ -86,7 +86,7 @@ export interface DocumentShapes {
   sites: SiteView[];
   diagnostics: DiagnosticView[];
   lenses: LensView[];
-  runs: { run: RunLabel; trace: Trace }[];
+  runs: { run: RunLabel; trace: Trace; model: ModuleLike }[];
 }
 
 export interface ShapeSettings {
@@ -126,7 +126,7 @@ function withSize(shape: Shape, size: number): Shape {
 }
 
 /** An image batch [N, C, H, W] (a latent [N, nz, 1, 1] is not one: its "size" is not an image size). */
-function isImage(shape: Shape | null): shape is Shape {
+export function isImage(shape: Shape | null): shape is Shape {
   return shape !== null && shape.length === 4 && shape[2] > 1 && shape[3] > 1;
 }
 
@@ -164,7 +164,7 @@ export function documentShapes(analysis: FileAnalysis, settings: ShapeSettings):
   const sites = new Map<string, SiteView>();
   const diagnostics: DiagnosticView[] = [];
   const lenses: LensView[] = [];
-  const allRuns: { run: RunLabel; trace: Trace }[] = [];
+  const allRuns: DocumentShapes['runs'] = [];
   const seenDiag = new Set<string>();
   const addDiag = (d: DiagnosticView) => {
     const k = `${key(d.range)}|${d.code}|${d.message}`;
@@ -176,7 +176,7 @@ export function documentShapes(analysis: FileAnalysis, settings: ShapeSettings):
   for (const cls of classes) {
     const runs = runsFor(analysis, cls.name, settings.inputSizes);
     for (const { run, trace, model } of runs) {
-      allRuns.push({ run, trace });
+      allRuns.push({ run, trace, model });
       if (!outputs.has(cls.name) && !trace.error) outputs.set(cls.name, { trace, model });
       collectLayers(trace, run, layers);
       for (const s of trace.sites) {

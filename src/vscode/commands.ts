@@ -1,6 +1,8 @@
 /** Commands: "DCGAN: Check Shapes at Input Size…" and "DCGAN: Sweep Input Sizes" (also behind the code lens). */
 import * as vscode from 'vscode';
-import { checkModel } from '../core/check';
+import { resultFromTrace } from '../core/check';
+import { isImage } from '../core/documentShapes';
+import { tensor } from '../core/python/values';
 import { sweepSizes } from '../core/sweep';
 import { renderResult } from '../core/report';
 import { isPython, type ShapeService } from './shapeService';
@@ -25,12 +27,13 @@ export function registerCommands(service: ShapeService, output: vscode.OutputCha
     output.appendLine('');
     output.appendLine(`Shapes of ${vscode.workspace.asRelativePath(doc.uri)} at ${size}×${size}\n`);
     let errors = 0;
-    for (const run of state.shapes.runs.filter((r) => r.run.size !== null)) {
-      if (state.shapes.runs.indexOf(run) !== state.shapes.runs.findIndex((x) => x.run.model === run.run.model)) continue;
-      const shape = run.trace.inputs[0];
-      if (!shape || shape.length !== 4) continue;
-      const inputs = run.trace.inputs.map((s) => (s && s.length === 4 ? `torch.randn(${[s[0], s[1], size, size].join(', ')})` : `torch.randn(${(s ?? []).join(', ')})`));
-      const r = checkModel(state.analysis, { model: run.run.model, inputs });
+    const done = new Set<string>();
+    for (const { run, trace, model } of state.shapes.runs) {
+      // each image model once, on its traced input with the image size changed
+      if (done.has(run.model) || !trace.inputs.every((s) => s !== null) || !isImage(trace.inputs[0])) continue;
+      done.add(run.model);
+      const inputs = trace.inputs.map((s) => tensor(isImage(s) ? [s![0], s![1], size, size] : s!));
+      const r = resultFromTrace(run.model, state.analysis.trace(model, inputs), `${size}×${size}`, 'the file', state.analysis.paramCount(model));
       if (r.error) errors++;
       output.append(renderResult(vscode.workspace.asRelativePath(doc.uri), r));
     }
@@ -46,11 +49,10 @@ export function registerCommands(service: ShapeService, output: vscode.OutputCha
     const models = model ? [model] : state.shapes.lenses.map((l) => l.model);
     output.appendLine('');
     for (const m of models) {
-      const run = state.shapes.runs.find((r) => r.run.model === m && r.trace.inputs[0]?.length === 4);
+      const run = state.shapes.runs.find((r) => r.run.model === m && isImage(r.trace.inputs[0]));
       const base = run?.trace.inputs[0];
       if (!run || !base) { output.appendLine(`${m}: no image input to sweep`); continue; }
-      const { model: instance } = state.analysis.instantiate(m);
-      const s = sweepSizes(state.analysis, instance, base);
+      const s = sweepSizes(state.analysis, run.model, base);
       output.appendLine(`${m}, input ${base[1]} channels, sizes 8–1024:\n  ${s.summary}\n`);
       if (model) void vscode.window.showInformationMessage(`${m}: ${s.summary.length > 300 ? `${s.summary.slice(0, 297)}…` : s.summary}`);
     }
