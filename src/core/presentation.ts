@@ -38,7 +38,8 @@ export function hoverMarkdown(item: { kind: 'layer'; view: LayerView } | { kind:
   for (const r of rows.slice(0, 12)) lines.push(`- ${rowLine(r, runs.size > 1 || rows.length > 1)}`);
   if (rows.length > 12) lines.push(`- … ${rows.length - 12} more`);
   if (item.kind === 'layer' && item.view.formula.length) {
-    lines.push('', ...item.view.formula.map((f) => `\`${f}\``));
+    // one formula per line (a Markdown hard break), not one paragraph
+    lines.push('', item.view.formula.map((f) => `\`${f}\``).join('  \n'));
   }
   return lines.join('\n');
 }
