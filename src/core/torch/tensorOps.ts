@@ -8,7 +8,9 @@
  * errors every device raises use the CPU kernel's wording (`"div_floor_cpu" not implemented for 'Bool'`).
  */
 import { tensor, typeName, type CallArgs, type DType, type Py, type Shape, type TensorVal } from '../python/values';
-import { bind, fmt, intList, seqItems, tensorArg, wrapDim } from './args';
+import { bind, broadcastShapes, fmt, intList, numel, seqItems, tensorArg, wrapDim } from './args';
+
+export { broadcastShapes, numel };
 import { TorchError, UnknownValue, type Family, type Param, type TorchCtx, type TorchFn } from './types';
 
 type KT = TensorVal & { shape: Shape };
@@ -126,25 +128,7 @@ export function checkScalarFits(v: Py, dtype: DType): void {
 // ---------------------------------------------------------------------------------------------------------------
 // shape helpers
 
-export const numel = (s: Shape): number => s.reduce((a, b) => a * b, 1);
 
-/** at::infer_size: broadcast two shapes, right-aligned; the rightmost mismatch is reported. */
-export function broadcastShapes(a: Shape, b: Shape): Shape {
-  const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
-  for (let i = n - 1; i >= 0; i--) {
-    const off = n - 1 - i;
-    const da = a.length - 1 - off;
-    const db = b.length - 1 - off;
-    const sa = da >= 0 ? a[da] : 1;
-    const sb = db >= 0 ? b[db] : 1;
-    if (sa !== sb && sa !== 1 && sb !== 1) {
-      throw new TorchError(`The size of tensor a (${sa}) must match the size of tensor b (${sb}) at non-singleton dimension ${i}`);
-    }
-    out[i] = sa === 1 ? sb : sa;
-  }
-  return out;
-}
 
 /** at::infer_size for view/reshape: resolves one -1. */
 function inferSize(shape: number[], n: number): Shape {
