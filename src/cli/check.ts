@@ -33,6 +33,11 @@ export async function runCheck(argv: string[]): Promise<number> {
       return 2;
     }
     const r = checkModel(analysis, { model, ctor, inputs, sweep });
+    if (ctor === undefined && r.built === 'constructor' && r.error?.type === 'TypeError' && /missing \d+ required/.test(r.error.message)) {
+      // not a shape problem: the class needs arguments and the file builds no instance of it
+      process.stderr.write(`dcgan-lab: ${model}: ${r.error.message}; pass them with --ctor "(…)"\n`);
+      return 2;
+    }
     process.stdout.write(json ? `${JSON.stringify(contract(r))}\n` : render(file, r));
     return r.error ? 1 : 0;
   }

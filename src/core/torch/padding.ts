@@ -391,7 +391,7 @@ interface PadCfg { padding: Py; mode: string; value: Py }
 
 const DIM_NAMES = ['W', 'H', 'D'];
 
-function padModule(cls: string, fwdCls: string, n: number, mode: string, constant: 'value' | 'zero' | null): ModuleDef<PadCfg> {
+function padModule(fwdCls: string, n: number, mode: string, constant: 'value' | 'zero' | null): ModuleDef<PadCfg> {
   const signature: Param[] = constant === 'value' ? [{ name: 'padding' }, { name: 'value' }] : [{ name: 'padding' }];
   return {
     signature,
@@ -423,16 +423,16 @@ function padModule(cls: string, fwdCls: string, n: number, mode: string, constan
 }
 
 const modules: Record<string, ModuleDef> = {
-  ZeroPad2d: padModule('ZeroPad2d', '_ConstantPadNd', 4, 'constant', 'zero'),
-  ConstantPad1d: padModule('ConstantPad1d', '_ConstantPadNd', 2, 'constant', 'value'),
-  ConstantPad2d: padModule('ConstantPad2d', '_ConstantPadNd', 4, 'constant', 'value'),
-  ConstantPad3d: padModule('ConstantPad3d', '_ConstantPadNd', 6, 'constant', 'value'),
-  ReflectionPad1d: padModule('ReflectionPad1d', '_ReflectionPadNd', 2, 'reflect', null),
-  ReflectionPad2d: padModule('ReflectionPad2d', '_ReflectionPadNd', 4, 'reflect', null),
-  ReflectionPad3d: padModule('ReflectionPad3d', '_ReflectionPadNd', 6, 'reflect', null),
-  ReplicationPad1d: padModule('ReplicationPad1d', '_ReplicationPadNd', 2, 'replicate', null),
-  ReplicationPad2d: padModule('ReplicationPad2d', '_ReplicationPadNd', 4, 'replicate', null),
-  ReplicationPad3d: padModule('ReplicationPad3d', '_ReplicationPadNd', 6, 'replicate', null),
+  ZeroPad2d: padModule('_ConstantPadNd', 4, 'constant', 'zero'),
+  ConstantPad1d: padModule('_ConstantPadNd', 2, 'constant', 'value'),
+  ConstantPad2d: padModule('_ConstantPadNd', 4, 'constant', 'value'),
+  ConstantPad3d: padModule('_ConstantPadNd', 6, 'constant', 'value'),
+  ReflectionPad1d: padModule('_ReflectionPadNd', 2, 'reflect', null),
+  ReflectionPad2d: padModule('_ReflectionPadNd', 4, 'reflect', null),
+  ReflectionPad3d: padModule('_ReflectionPadNd', 6, 'reflect', null),
+  ReplicationPad1d: padModule('_ReplicationPadNd', 2, 'replicate', null),
+  ReplicationPad2d: padModule('_ReplicationPadNd', 4, 'replicate', null),
+  ReplicationPad3d: padModule('_ReplicationPadNd', 6, 'replicate', null),
 };
 
 const pad: TorchFn = (args) => padCall(args);
