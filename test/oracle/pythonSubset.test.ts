@@ -35,6 +35,7 @@ const SNIPPETS: Record<string, string> = {
   chainedCompare: 'x = 5\nresult = (1 < x < 10, 1 < x > 10, x == 5 != 4, None is None, 3 in [1, 2, 3], "a" not in "bcd")',
   globalsMutation: 'count = 0\ndef inc():\n    global count\n    count += 1\ninc()\ninc()\nresult = count',
   lambdas: 'f = lambda x, y=2: x * y\nresult = (f(3), f(3, 4), list(map(lambda v: v + 1, [1, 2])), sorted([3, 1, 2], reverse=True))',
+  callErrors: 'class G:\n    def __init__(self, a, b, c=1, *, k):\n        pass\ndef f(a, b, c):\n    pass\nout = []\nfor call in (lambda: G(), lambda: G(1, 2, 3, 4, k=0), lambda: G(1, 2), lambda: f(1), lambda: G(1, 2, z=3, k=1)):\n    try:\n        call()\n    except TypeError as e:\n        out.append(str(e))\nresult = out',
 };
 
 test('the interpreter evaluates the Python subset exactly as CPython does', async (t) => {

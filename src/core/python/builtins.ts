@@ -124,7 +124,14 @@ export function makeBuiltins(interp: Interpreter, extra: Map<string, Py>): Map<s
     const t = interp.truthy(v);
     return t === null ? unknown('bool() of a value that cannot be known') : t ? TRUE : FALSE;
   });
-  def('str', ({ pos: [v] }) => (v === undefined ? str('') : v.k === 'unknown' ? v : str(toStr(v))));
+  def('str', ({ pos: [v] }) => {
+    if (v === undefined) return str('');
+    if (v.k === 'unknown') return v;
+    // str() of an exception is its message
+    const args = v.k === 'object' ? v.attrs.get('args') : undefined;
+    if (args && args.k === 'tuple' && args.items.length === 1) return str(toStr(args.items[0]));
+    return str(toStr(v));
+  });
   def('repr', ({ pos: [v] }) => (v.k === 'unknown' ? v : str(repr(v))));
   def('abs', ({ pos: [v] }) => {
     if (v.k === 'unknown' || v.k === 'tensor') return v;

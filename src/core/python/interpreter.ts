@@ -552,7 +552,13 @@ export class Interpreter {
     const kw = new Map(args.kw);
     let starSeen = false;
     let varKw: string | null = null;
+    let hasVarArgs = false;
+    let nPos = 0;
+    let nPosDefaults = 0;
+    let kwOnlyGiven = 0;
+    const given = args.pos.length;
     const missing: string[] = [];
+    const missingKwOnly: string[] = [];
     for (const p of params?.namedChildren ?? []) {
       if (!p) continue;
       switch (p.type) {
@@ -564,10 +570,17 @@ export class Interpreter {
           if (nameNode.type === 'list_splat_pattern') {
             scope.vars.set(nameNode.namedChildren[0]!.text, tuple(pos.splice(0)));
             starSeen = true;
+            hasVarArgs = true;
             break;
           }
           if (nameNode.type === 'dictionary_splat_pattern') { varKw = nameNode.namedChildren[0]!.text; break; }
           const name = nameNode.text;
+          if (!starSeen) {
+            nPos++;
+            if (fn.defaults.has(name)) nPosDefaults++;
+          } else if (args.kw.has(name)) {
+            kwOnlyGiven++;
+          }
           if (!starSeen && pos.length > 0) {
             scope.vars.set(name, pos.shift()!);
           } else if (kw.has(name)) {
@@ -576,13 +589,14 @@ export class Interpreter {
           } else if (fn.defaults.has(name)) {
             scope.vars.set(name, fn.defaults.get(name)!);
           } else {
-            missing.push(name);
+            (starSeen ? missingKwOnly : missing).push(name);
           }
           break;
         }
         case 'list_splat_pattern':
           scope.vars.set(p.namedChildren[0]!.text, tuple(pos.splice(0)));
           starSeen = true;
+          hasVarArgs = true;
           break;
         case 'keyword_separator':
           starSeen = true;
@@ -594,16 +608,29 @@ export class Interpreter {
           break;
       }
     }
-    if (missing.length > 0) {
-      this.raise('TypeError', `${fn.name}() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${missing.map((m) => `'${m}'`).join(' and ')}`);
+    // CPython 3.11's wording, with the qualified name (`Generator.__init__()`)
+    const qual = fn.isMethodOf ? `${fn.isMethodOf.name}.${fn.name}` : fn.name;
+    if (!hasVarArgs && given > nPos) {
+      const takes = nPosDefaults > 0 ? `from ${nPos - nPosDefaults} to ${nPos} positional arguments` : `${nPos} positional argument${nPos === 1 ? '' : 's'}`;
+      const extra = kwOnlyGiven > 0 ? ` positional argument${given === 1 ? '' : 's'} (and ${kwOnlyGiven} keyword-only argument${kwOnlyGiven === 1 ? '' : 's'})` : '';
+      this.raise('TypeError', `${qual}() takes ${takes} but ${given}${extra} ${given === 1 && !extra ? 'was' : 'were'} given`);
     }
-    if (pos.length > 0) this.raise('TypeError', `${fn.name}() takes fewer positional arguments than were given`);
+    const list = (xs: string[]) => {
+      const q = xs.map((m) => `'${m}'`);
+      return q.length === 1 ? q[0] : q.length === 2 ? `${q[0]} and ${q[1]}` : `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`;
+    };
+    if (missing.length > 0) {
+      this.raise('TypeError', `${qual}() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${list(missing)}`);
+    }
+    if (missingKwOnly.length > 0) {
+      this.raise('TypeError', `${qual}() missing ${missingKwOnly.length} required keyword-only argument${missingKwOnly.length > 1 ? 's' : ''}: ${list(missingKwOnly)}`);
+    }
     if (varKw !== null) {
       const d: Py = { k: 'dict', entries: new Map(), keys: new Map() };
       for (const [k, v] of kw) { d.entries.set(dictKey(str(k)), v); d.keys.set(dictKey(str(k)), str(k)); }
       scope.vars.set(varKw, d);
     } else if (kw.size > 0) {
-      this.raise('TypeError', `${fn.name}() got an unexpected keyword argument '${[...kw.keys()][0]}'`);
+      this.raise('TypeError', `${fn.isMethodOf ? `${fn.isMethodOf.name}.` : ''}${fn.name}() got an unexpected keyword argument '${[...kw.keys()][0]}'`);
     }
   }
 

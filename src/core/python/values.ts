@@ -140,7 +140,12 @@ export function repr(v: Py): string {
     case 'int': return String(v.v);
     case 'float': return Number.isInteger(v.v) ? v.v.toFixed(1) : String(v.v);
     case 'bool': return v.v ? 'True' : 'False';
-    case 'str': return `'${v.v}'`;
+    case 'str': {
+      // Python's repr: single quotes unless the text has a single quote and no double quote
+      const body = v.v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+      if (body.includes("'") && !body.includes('"')) return `"${body}"`;
+      return `'${body.replace(/'/g, "\\'")}'`;
+    }
     case 'none': return 'None';
     case 'tuple':
       if (v.size) return `torch.Size([${v.items.map(repr).join(', ')}])`;
