@@ -8,7 +8,7 @@ import { PyException } from './python/errors';
 import { dictKey, type Environment, type Interpreter } from './python/interpreter';
 import {
   argparseModule, builtin, collectionsModule, functoolsModule, makeBuiltins, mathModule, ns, numpyModule, operatorModule,
-  osModule, PyClassFactory, randomModule, sysModule,
+  makeClass, osModule, randomModule, sysModule,
 } from './python/builtins';
 import {
   FALSE, NONE, TRUE, int, str, tensor, tuple, unknown,
@@ -24,8 +24,6 @@ const DTYPES: Record<string, DType> = {
   int64: 'int64', long: 'int64', int32: 'int32', int: 'int32', uint8: 'uint8', bool: 'bool', bfloat16: 'float16',
 };
 
-const NO_ARGS: CallArgs = { pos: [], kw: new Map() };
-
 /** Third-party packages: never looked for among the user's files. */
 const KNOWN_PACKAGES = new Set(['torch', 'torchvision', 'numpy', 'math', 'argparse', 'os', 'sys', 'random', 'collections',
   'functools', 'operator', 'itertools', 'time', 'datetime', 'json', 'PIL', 'matplotlib', 'scipy', 'tqdm', 'typing', 'abc',
@@ -39,7 +37,7 @@ export class TorchEnvironment implements Environment {
   private interp!: Interpreter;
 
   constructor(readonly reg: TorchRegistry = defaultRegistry) {
-    this.moduleClass = PyClassFactory.make('Module');
+    this.moduleClass = makeClass('Module');
     this.moduleClass.isModule = true;
   }
 
@@ -161,7 +159,7 @@ export class TorchEnvironment implements Environment {
       empty_cache: builtin('empty_cache', () => NONE),
     }, (name) => unknown(`torch.cuda.${name} is not modelled`));
     const noGrad = builtin('no_grad', () => unknown('context manager'));
-    const torchClass = PyClassFactory.make('Tensor');
+    const torchClass = makeClass('Tensor');
     return ns('torch', {
       nn, cuda, ...dtypeVals,
       Tensor: torchClass,
@@ -194,7 +192,7 @@ export class TorchEnvironment implements Environment {
     if (cached) return cached;
     // a layer we do not model stays a layer: it keeps its place (and name) in the model, with unknown output
     if (!this.reg.modules.has(name) && !/^[A-Z][A-Za-z0-9]*$/.test(name)) return unknown(`torch.nn.${name} is not modelled`);
-    const cls = PyClassFactory.make(name, {}, [this.moduleClass]);
+    const cls = makeClass(name, {}, [this.moduleClass]);
     cls.isModule = true;
     cls.torchType = name;
     this.torchClasses.set(name, cls);
@@ -283,7 +281,7 @@ export class TorchEnvironment implements Environment {
   }
 
   private containerClass(kind: 'Sequential' | 'ModuleList' | 'ModuleDict'): ClassVal {
-    const cls = PyClassFactory.make(kind, {}, [this.moduleClass]);
+    const cls = makeClass(kind, {}, [this.moduleClass]);
     cls.isModule = true;
     const a = cls.attrs;
     const obj = (s: Py | undefined) => s as ObjectVal;
@@ -693,4 +691,3 @@ function dictMethod(d: { k: 'dict'; entries: Map<string, Py>; keys: Map<string, 
   }
 }
 
-export { NO_ARGS };

@@ -39,11 +39,9 @@ function numeric(name: string, f: (...xs: number[]) => number, intResult: (xs: P
   });
 }
 
-export class PyClassFactory {
-  /** A builtin class (for isinstance and exceptions) */
-  static make(name: string, attrs: Record<string, Py> = {}, bases: Py[] = []): ClassVal {
-    return { k: 'class', name, bases, attrs: new Map(Object.entries(attrs)), node: null, line: 0, isModule: false };
-  }
+/** A builtin class (for isinstance, exceptions, nn.Module and its containers). */
+export function makeClass(name: string, attrs: Record<string, Py> = {}, bases: Py[] = []): ClassVal {
+  return { k: 'class', name, bases, attrs: new Map(Object.entries(attrs)), node: null, line: 0, isModule: false };
 }
 
 function items(interp: Interpreter, v: Py, fn: string): Py[] | Py {
@@ -313,7 +311,7 @@ export function makeBuiltins(interp: Interpreter, extra: Map<string, Py>): Map<s
   });
   def('type', ({ pos: [v] }) => {
     if (v.k === 'object') return v.cls;
-    return PyClassFactory.make(typeName(v));
+    return makeClass(typeName(v));
   });
   def('callable', ({ pos: [v] }) => (['func', 'builtin', 'bound', 'class', 'torchmodule'].includes(v.k) || (v.k === 'object' && v.isModule) ? TRUE : FALSE));
   def('id', ({ pos: [v] }) => (v.k === 'object' || v.k === 'torchmodule' ? int(v.id) : unknown('id()')));
@@ -339,14 +337,14 @@ export function makeBuiltins(interp: Interpreter, extra: Map<string, Py>): Map<s
   for (const e of ['Exception', 'BaseException', 'ValueError', 'TypeError', 'RuntimeError', 'IndexError', 'KeyError', 'AttributeError',
     'NotImplementedError', 'AssertionError', 'ZeroDivisionError', 'StopIteration', 'ImportError', 'ModuleNotFoundError', 'OSError',
     'FileNotFoundError', 'LookupError', 'ArithmeticError', 'NameError', 'SystemExit', 'KeyboardInterrupt', 'Warning', 'UserWarning']) {
-    b.set(e, PyClassFactory.make(e, {
+    b.set(e, makeClass(e, {
       __init__: builtin('__init__', ({ pos }, self) => {
         if (self && self.k === 'object') self.attrs.set('args', tuple(pos));
         return NONE;
       }),
     }));
   }
-  b.set('object', PyClassFactory.make('object'));
+  b.set('object', makeClass('object'));
   b.set('NotImplemented', unknown('NotImplemented'));
   b.set('Ellipsis', { k: 'ellipsis' });
   b.set('staticmethod', builtin('staticmethod', ({ pos: [f] }) => f));
@@ -388,7 +386,6 @@ export function isInstance(interp: Interpreter, v: Py, t: Py): Py {
 // ───────────────────────────── math, numpy, random, os, sys
 
 export function mathModule(): NamespaceVal {
-  const isInt = (xs: Py[]) => xs.every((x) => x.k === 'int' || x.k === 'bool');
   const f = (name: string, fn: (...x: number[]) => number, intRes: (xs: Py[]) => boolean = () => false) => numeric(name, fn, intRes);
   return ns('math', {
     pi: float(Math.PI), e: float(Math.E), inf: float(Infinity), nan: float(NaN), tau: float(2 * Math.PI),
@@ -404,7 +401,6 @@ export function mathModule(): NamespaceVal {
     copysign: f('copysign', (a, c) => Math.sign(c) * Math.abs(a)),
     hypot: f('hypot', Math.hypot), degrees: f('degrees', (x) => (x * 180) / Math.PI), radians: f('radians', (x) => (x * Math.PI) / 180),
     isfinite: builtin('isfinite', ({ pos: [a] }) => (num(a) === null ? unknown('isfinite') : Number.isFinite(num(a)!) ? TRUE : FALSE)),
-    _isInt: builtin('_', ({ pos }) => (isInt(pos) ? TRUE : FALSE)),
   });
 }
 
@@ -480,7 +476,7 @@ export function numpyModule(): NamespaceVal {
 
 /** argparse: add_argument defaults and types, parse_args() over the interpreter's argv. */
 export function argparseModule(interp: Interpreter): NamespaceVal {
-  const parserClass = PyClassFactory.make('ArgumentParser');
+  const parserClass = makeClass('ArgumentParser');
   const makeParser = (): Py => {
     const specs: ArgSpec[] = [];
     const self: Py = { k: 'object', cls: parserClass, attrs: new Map(), modules: new Map(), isModule: false, training: false, line: interp.line, file: interp.file, id: interp.newId() };
