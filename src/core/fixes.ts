@@ -58,6 +58,81 @@ function nnPrefix(call: SyntaxNode): string {
 
 interface Candidate { title: string; edits: TextEdit[]; preferred?: boolean }
 
+/**
+ * The stages of an `nn.Sequential(...)` literal around its final conv: a stage is a stride-2 conv of the given
+ * type and the layers after it up to the next conv. Returns null when the layers are not written out in one call.
+ */
+function stagesBefore(final: SyntaxNode, convType: string): { list: SyntaxNode[]; stages: SyntaxNode[][] } | null {
+  const list = final.parent;
+  if (!list || list.type !== 'argument_list') return null;
+  const items = list.namedChildren;
+  const end = items.indexOf(final);
+  const isConv = (n: SyntaxNode) => n.type === 'call' && /(^|\.)(Conv\d?d|ConvTranspose\dd)$/.test(n.childForFieldName('function')?.text ?? '');
+  const stages: SyntaxNode[][] = [];
+  for (let i = 0; i < end; i++) {
+    const n = items[i];
+    if (isConv(n)) {
+      const fnName = n.childForFieldName('function')!.text;
+      stages.push(fnName.endsWith(convType) ? [n] : []);
+    } else if (stages.length) {
+      stages[stages.length - 1].push(n);
+    }
+  }
+  return { list: items, stages: stages.filter((s) => s.length > 0 && strideOf(s[0]) === '2') };
+}
+
+function positionalArgs(call: SyntaxNode): SyntaxNode[] {
+  return call.childForFieldName('arguments')?.namedChildren ?? [];
+}
+
+function strideOf(call: SyntaxNode): string | null {
+  const args = positionalArgs(call);
+  const kw = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'stride');
+  if (kw) return kw.childForFieldName('value')!.text;
+  const pos = args.filter((a) => a.type !== 'keyword_argument');
+  return pos[3]?.text ?? null;
+}
+
+/** Text of the line a node starts on, up to the node: its indentation when the node starts the line. */
+function indentBefore(text: string, n: SyntaxNode): string | null {
+  const line = text.split('\n')[n.startPosition.row] ?? '';
+  const before = line.slice(0, n.startPosition.column);
+  return /^\s*$/.test(before) ? before : null;
+}
+
+/** Add a copy of the last stride-2 stage before the final conv (channels kept), or remove the last one. */
+function stageFixes(text: string, final: SyntaxNode, convType: string, label: string, noun: string): Candidate[] {
+  const found = stagesBefore(final, convType);
+  if (!found || found.stages.length === 0) return [];
+  const last = found.stages[found.stages.length - 1];
+  const conv = last[0];
+  const args = positionalArgs(conv);
+  const pos = args.filter((a) => a.type !== 'keyword_argument');
+  if (pos.length < 2) return [];
+  const out: Candidate[] = [];
+  const outText = pos[1].text;
+  const rest = args.filter((a) => a !== pos[0] && a !== pos[1]).map((a) => a.text);
+  const copy = [`${conv.childForFieldName('function')!.text}(${[outText, outText, ...rest].join(', ')})`, ...last.slice(1).map((n) => n.text)];
+  const indent = indentBefore(text, final);
+  const at = { row: final.startPosition.row, column: indent !== null ? 0 : final.startPosition.column };
+  out.push({
+    title: `Add ${noun === 'upsampling' ? 'an' : 'a'} ${noun} stage before the final ${convType} (${label})`,
+    edits: [{ range: { start: at, end: at }, newText: indent !== null ? copy.map((c) => `${indent}${c},\n`).join('') : `${copy.join(', ')}, ` }],
+  });
+  // removing the last stage: the final conv then takes that stage's input channels
+  const finalIn = positionalArgs(final).filter((a) => a.type !== 'keyword_argument')[0];
+  if (finalIn) {
+    const startIndent = indentBefore(text, conv);
+    const from = startIndent !== null ? { row: conv.startPosition.row, column: 0 } : conv.startPosition;
+    const to = indent !== null && startIndent !== null ? { row: final.startPosition.row, column: 0 } : final.startPosition;
+    out.push({
+      title: `Remove the last ${noun} stage (${label})`,
+      edits: [{ range: { start: from, end: to }, newText: '' }, { range: rangeOf(finalIn), newText: pos[0].text }],
+    });
+  }
+  return out;
+}
+
 function layerNodeOf(m: ModuleLike | null | undefined): SyntaxNode | null {
   return m && m.node && m.node.file === '' ? m.node : null;
 }
@@ -92,6 +167,8 @@ function candidates(analysis: FileAnalysis, d: DiagnosticView, settings: ShapeSe
         // PyTorch: H_out = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 = 1 when k equals the padded size (dilation 1)
         const e = setArgument(call, type, 'kernel_size', r[1]);
         if (e) out.push({ title: `Set kernel_size of ${type} to ${r[1]} so it fits its ${r[1]}×${r[1]} padded input`, edits: [e], preferred: true });
+        // the input is too small for this many halvings: one fewer
+        out.push(...stageFixes(analysis.text, call, type, `for ${run.run.label} input`, 'downsampling').filter((c) => c.title.startsWith('Remove')));
       }
     }
   }
@@ -108,6 +185,7 @@ function candidates(analysis: FileAnalysis, d: DiagnosticView, settings: ShapeSe
         if (e) out.push({ title: `Set the final Conv2d's kernel_size to ${h + 2 * p} so the output is 1×1 at ${run.run.label}`, edits: [e], preferred: true });
       }
       const node = last.module.node!;
+      out.push(...stageFixes(analysis.text, node, 'Conv2d', `one score per image at ${run.run.label}`, 'downsampling').filter((c) => c.title.startsWith('Add')));
       if (node.parent && (node.parent.type === 'argument_list' || node.parent.type === 'list')) {
         out.push({
           title: 'Insert nn.AdaptiveAvgPool2d(1) after the final Conv2d (one score per image at any size)',
@@ -115,6 +193,12 @@ function candidates(analysis: FileAnalysis, d: DiagnosticView, settings: ShapeSe
         });
       }
     }
+  }
+  if (d.code === 'DL003') {
+    // the generator's image does not fit the discriminator: one more or one fewer upsampling stage
+    const ups = tr.calls.filter((c) => c.type === 'ConvTranspose2d' && layerNodeOf(c.module));
+    const lastUp = ups[ups.length - 1];
+    if (lastUp) out.push(...stageFixes(analysis.text, lastUp.module.node!, 'ConvTranspose2d', 'to match the discriminator', 'upsampling'));
   }
   return out;
 }

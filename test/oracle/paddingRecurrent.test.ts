@@ -388,9 +388,13 @@ function genRecurrent(seed: number, count: number): Cfg[] {
       if (g.chance(0.5) && (x.length === 1 || x.length === 2)) {
         const hs = (): number[] => {
           const s = x.length === 2 ? [wrong(B), wrong(Math.max(H, 0))] : [wrong(Math.max(H, 0))];
-          // a 3-D hidden state that passes every check is not modelled (and [1, 1, 1] crashes GRUCell in 1.13)
-          const odd = H > 1 || (cls !== 'GRUCell' && B > 1) ? [[], [B], [B, H, 1], [1, H]] : [[], [B], [1, H]];
-          if (g.chance(0.05)) return g.pick(odd);
+          if (g.chance(0.05)) {
+            // odd ranks; but a hidden state that reaches the cell 3-D and passes every check is not modelled
+            // (GRUCell even crashes on [1, 1, 1] in 1.13)
+            const odd = g.pick([[], [B], [B, H, 1], [1, H]]);
+            const eff = x.length === 1 ? [1, ...odd] : odd;
+            if (!(eff.length === 3 && eff[0] === (x.length === 1 ? 1 : B) && eff[1] === H && eff[2] === H)) return odd;
+          }
           return s.map((v) => Math.max(v, 0));
         };
         if (cls === 'LSTMCell') {

@@ -101,3 +101,72 @@ D()(torch.randn(2, 3, 16, 16))
   assert.equal(fix.title, 'Set in_features of Linear to 512 (the features it receives)');
   assert.match(applyEdits(src, fix.edits), /nn\.Linear\(512, 1\)/);
 });
+
+test('stage fixes: one more downsampling stage for a bigger input, one fewer for a smaller one, verified', async () => {
+  const a = await FileAnalysis.create(SEED);
+  const settings = { inputSizes: [64] };
+  const shapes = documentShapes(a, settings);
+  const map = shapes.diagnostics.find((d) => d.code === 'DL002')!;
+  const add = fixesFor(a, map, settings).find((f) => f.title.startsWith('Add a downsampling stage'));
+  assert.ok(add, 'offered for the 3×3 map at 128');
+  const added = applyEdits(SEED, add!.edits);
+  assert.match(added, /nn\.Conv2d\(width \* 8, width \* 8, 4, 2, 1\),\n\s+nn\.LeakyReLU\(0\.2\),\n\s+nn\.BatchNorm2d\(width \* 8\),\n\s+nn\.Conv2d\(width \* 8, 1/);
+  const tooSmall = shapes.diagnostics.find((d) => d.code === 'DL001')!;
+  const remove = fixesFor(a, tooSmall, settings).find((f) => f.title.startsWith('Remove the last downsampling stage'));
+  assert.ok(remove, 'offered for the kernel error at 32');
+  const removed = applyEdits(SEED, remove!.edits);
+  assert.doesNotMatch(removed, /nn\.Conv2d\(width \* 4, width \* 8/);
+  assert.match(removed, /nn\.Conv2d\(width \* 4, 1, kernel_size=4/);
+});
+
+test('a generator whose image the discriminator rejects gets an upsampling stage added', async () => {
+  const src = `import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, nz=16, ngf=8):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0),
+            nn.ReLU(),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1),
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(),
+            nn.ConvTranspose2d(ngf * 2, 3, 4, 2, 1),
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.main(z)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, ndf=8):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(3, ndf, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ndf * 4, 1, 4, 1, 0),
+        )
+
+    def forward(self, x):
+        return self.main(x)
+
+
+Generator()(torch.randn(2, 16, 1, 1))
+Discriminator()(torch.randn(2, 3, 32, 32))
+`;
+  const a = await FileAnalysis.create(src);
+  const settings = { inputSizes: [32] };
+  const d = documentShapes(a, settings).diagnostics.find((x) => x.code === 'DL003');
+  assert.ok(d, 'the 16×16 image is rejected by the 32×32 discriminator');
+  assert.match(d!.message, /Generator outputs \[N, 3, 16, 16\], which Discriminator rejects/);
+  const fix = fixesFor(a, d!, settings).find((f) => f.title.startsWith('Add a upsampling stage') || f.title.startsWith('Add an upsampling stage'));
+  assert.ok(fix, 'an upsampling stage is offered');
+  assert.match(applyEdits(src, fix!.edits), /nn\.ConvTranspose2d\(ngf \* 2, ngf \* 2, 4, 2, 1\),\n\s+nn\.BatchNorm2d\(ngf \* 2\),\n\s+nn\.ReLU\(\),\n\s+nn\.ConvTranspose2d\(ngf \* 2, 3/);
+});
