@@ -14,6 +14,7 @@
  * of overloads). Expected values always come from PyTorch in the same run; nothing is hard-coded.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { requireTorch, runPython } from '../support/oracle';
 import { registry } from '../../src/core/torch/registry';
@@ -172,7 +173,8 @@ function disagreement(py: Res, ts: Res): string | null {
 }
 
 function check(name: string, cfgs: Cfg[], minRaise = 0.1, maxRaise = 0.8): void {
-  if (process.env.ORACLE_DUMP) require('node:fs').writeFileSync(`${process.env.ORACLE_DUMP}.${name}.json`, JSON.stringify(cfgs));
+  // ORACLE_DUMP=prefix writes the configurations (to replay one by one, e.g. when PyTorch itself crashes)
+  if (process.env.ORACLE_DUMP) writeFileSync(`${process.env.ORACLE_DUMP}.${name}.json`, JSON.stringify(cfgs));
   const pyRes = runPython<Res[]>(PY, cfgs);
   assert.equal(pyRes.length, cfgs.length);
   const bad: string[] = [];
