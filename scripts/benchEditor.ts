@@ -9,7 +9,6 @@ import { FileAnalysis } from '../src/core/analysis';
 import { documentShapes } from '../src/core/documentShapes';
 import { hoverMarkdown, itemAt } from '../src/core/presentation';
 import { StatementCache } from '../src/core/python/syntax';
-import { benchInVSCode } from './benchEditorVSCode';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
@@ -55,7 +54,6 @@ async function main(): Promise<void> {
   console.log(`tree-sitter wasm load (once, on the first analysis, not at activation): ${load.toFixed(0)} ms`);
   console.log(`hover on an analysed document (200 hovers): p50 ${pct(hover, 0.5).toFixed(3)} ms, p99 ${pct(hover, 0.99).toFixed(3)} ms`);
   console.log(`hover right after an edit (re-analysis + hover, 40 edits): p50 ${pct(afterEdit, 0.5).toFixed(1)} ms, p99 ${pct(afterEdit, 0.99).toFixed(1)} ms`);
-  await benchInVSCode(text);
 }
 
 main().catch((e) => { console.error(e); process.exitCode = 1; });

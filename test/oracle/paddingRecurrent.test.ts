@@ -391,11 +391,12 @@ function genRecurrent(seed: number, count: number): Cfg[] {
         const hs = (): number[] => {
           const s = x.length === 2 ? [wrong(B), wrong(Math.max(H, 0))] : [wrong(Math.max(H, 0))];
           if (g.chance(0.05)) {
-            // odd ranks; but a hidden state that reaches the cell 3-D and passes every check is not modelled
-            // (GRUCell even crashes on [1, 1, 1] in 1.13)
+            // odd ranks; but an LSTMCell/GRUCell hidden state of 3 or more dims that passes every check is not
+            // modelled (GRUCell even crashes on [1, 1, 1] in 1.13)
             const odd = g.pick([[], [B], [B, H, 1], [1, H]]);
             const eff = x.length === 1 ? [1, ...odd] : odd;
-            if (!(eff.length === 3 && eff[0] === (x.length === 1 ? 1 : B) && eff[1] === H && eff[2] === H)) return odd;
+            const passes = eff.length >= 3 && eff[0] === (x.length === 1 ? 1 : B) && eff[1] === H && eff[eff.length - 1] === H;
+            if (!passes || cls === 'RNNCell') return odd;
           }
           return s.map((v) => Math.max(v, 0));
         };

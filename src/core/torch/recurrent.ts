@@ -274,6 +274,8 @@ function rnnKernelChecks(c: RnnCfg, x: Shape, xd: DType, hd: DType, cd: DType | 
   if (wd === null) return;
   linearDtype(hd, wd, c.bias ? 'addmm' : 'matmul', batch * gate === 0 || realHidden === 0);
   gateDtypeCheck(c.mode, xd, hd);
+  // the next layer projects this layer's output (tanh of integer gates is float) and adds the initial hx's projection
+  if (c.layers >= 2 && c.mode === 'RNN_TANH' && !isFloatDtype(hd)) gateDtypeCheck(c.mode, 'float32', hd);
   if (cd !== null) {
     const hy = promoteTypes(hd, cd);
     if (hy !== wd) {
@@ -496,13 +498,15 @@ function cellForward(c: CellCfg, args: CallArgs): Py {
     hh = linearShape(h.shape, h.dtype, gH, c.hidden, c.dtype, c.bias);
     ih = linearShape(x, x0.dtype, gH, c.inputSize, c.dtype, c.bias);
   }
+  let res = [ih[0], c.hidden];
   if (h.shape.length !== 2) {
     if (c.cls !== 'GRUCell') inplaceShape(hh, ih);
-    throw new UnknownValue(`${c.cls} with a ${h.shape.length}-D hidden state is not modelled`);
+    // RNNCell: tanh/relu(hh.add_(ih)) keeps hh's shape; LSTMCell/GRUCell chunk dim 1, which is no longer the gates'
+    if (c.cls !== 'RNNCell') throw new UnknownValue(`${c.cls} with a ${h.shape.length}-D hidden state is not modelled`);
+    res = hh;
   }
   const nl = c.nonlinearity;
   gateDtypeCheck(c.cls === 'LSTMCell' ? 'LSTM' : c.cls === 'GRUCell' ? 'GRU' : nl.k === 'str' && nl.v === 'relu' ? 'RNN_RELU' : 'RNN_TANH', x0.dtype, h.dtype);
-  const res = [ih[0], c.hidden];
   const d = x0.dtype;
   if (c.cls === 'LSTMCell') {
     // cy = (f * cx).add_(i * g); hy = o * tanh(cy)
