@@ -103,6 +103,9 @@ test('cells: shapes, parameters and messages', () => {
   assert.deepEqual(gc.params(), [['weight_ih', [24, 4]], ['weight_hh', [24, 8]]]);
   throwsMsg(() => gc.call([t([3, 4], 'float64')]), 'expected scalar type Double but found Float');
   throwsMsg(() => make('RNNCell', [int(4), int(8)], { nonlinearity: str('foo') }).call([t([3, 4])]), 'Unknown nonlinearity: foo');
+  // a hidden state of more dims reaches linear_hh(hx).add_(linear_ih(input)): broadcast into hh's shape
+  assert.deepEqual(shapes(make('RNNCell', [int(3), int(1)]).call([t([3]), t([1, 1, 1])])), [1, 1, 1]);
+  throwsMsg(() => make('RNNCell', [int(3), int(1)]).call([t([2, 3]), t([2, 1, 1])]), "output with shape [2, 1, 1] doesn't match the broadcast shape [2, 2, 1]");
 });
 
 test('MultiheadAttention: (attn_output, attn_weights), kdim/vdim, batch_first, need_weights', () => {
