@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ROOT, codeLenses, e2eSkip, hoverText, inlayHints, openFile, problems, quickFix, startVSCode, waitFor,
+  ROOT, codeLenses, e2eSkip, hoverText, inlayHints, notifications, openFile, problems, quickFix, runCommand, startVSCode, waitFor,
   type VSCode,
 } from './harness';
 
@@ -94,6 +94,21 @@ describe('DCGAN Lab in a real VS Code', { skip: skip || undefined, timeout: 600_
       assert.match(row, /\[Ln 31,/, row);
       assert.ok(rows.some((x) => /returns a 3×3 map per image/.test(x)), rows.join('\n'));
       await vs.screenshot('editor-problems');
+    });
+  });
+
+  it('checks the open file at a size typed into "DCGAN: Check Shapes at Input Size…"', async () => {
+    await vs.step('editor-check-at-size', async () => {
+      await openFile(vs.page, 'seed_dcgan64.py');
+      await runCommand(vs.page, 'DCGAN: Check Shapes at Input Size…');
+      // The input box opens in the quick-input widget with the proposed size; type into that box only.
+      const box = vs.page.locator('.quick-input-widget .quick-input-box input');
+      await waitFor(async () => (await box.isVisible()) && (await box.inputValue()) === '128', 15_000, 'the size input box');
+      await box.fill('32');
+      await box.press('Enter');
+      const note = await waitFor(async () => (await notifications(vs.page)).find((n) => n.includes('32×32')), 60_000, 'the result notification');
+      assert.match(note, /1 model\(s\) fail at 32×32/);
+      await vs.screenshot('editor-check-at-size');
     });
   });
 

@@ -213,6 +213,19 @@ function installExtension(opts: StartOptions, profile: string, ud: string, ext: 
     const target = path.join(ext, `${pkg.publisher ?? 'undefined_publisher'}.${pkg.name}-${pkg.version}`);
     rmSync(target, { recursive: true, force: true });
     try { symlinkSync(dir, target, 'dir'); } catch { cpSync(dir, target, { recursive: true }); }
+    // Once --install-extension has written ext/extensions.json, VS Code loads only the extensions listed there.
+    const manifest = path.join(ext, 'extensions.json');
+    if (existsSync(manifest)) {
+      const list = JSON.parse(readFileSync(manifest, 'utf8')) as unknown[];
+      list.push({
+        identifier: { id: `${pkg.publisher ?? 'undefined_publisher'}.${pkg.name}`.toLowerCase() },
+        version: pkg.version,
+        location: { $mid: 1, path: target, scheme: 'file' },
+        relativeLocation: path.basename(target),
+        metadata: { installedTimestamp: Date.now(), source: 'vsix' },
+      });
+      writeFileSync(manifest, JSON.stringify(list));
+    }
   }
 }
 
