@@ -9,7 +9,7 @@ import { Interpreter, STEP_BUDGET } from './python/interpreter';
 import type { SyntaxNode } from './python/parser';
 import type { StatementCache } from './python/syntax';
 import { str, tensor, type ClassVal, type ModuleLike, type NamespaceVal, type ObjectVal, type Py, type Scope, type Shape } from './python/values';
-import { TorchEnvironment, isModuleValue, namedModules } from './torchEnv';
+import { TorchEnvironment, isModuleValue, namedModules, type TapeOp } from './torchEnv';
 import { TraceRecorder, isLeaf, paramCount, shapeOf, traceCall, typeOf, whyUnknown, type Trace, type TraceError } from './trace';
 import { registry } from './torch/registry';
 
@@ -251,6 +251,21 @@ export class FileAnalysis {
     add('nn', 'torch.nn');
     add('F', 'torch.nn.functional');
     return { vars, parent: this.interp.globals };
+  }
+
+  /**
+   * Call `model(*inputs)` recording every tensor operation in execution order (the trainer compiles the tape).
+   * Throws the PyException PyTorch would raise.
+   */
+  record(model: ModuleLike, inputs: Py[]): { result: Py; tape: TapeOp[] } {
+    const tape: TapeOp[] = [];
+    this.env.tape = tape;
+    this.interp.resetBudget(STEP_BUDGET);
+    try {
+      return { result: this.interp.call(model, { pos: inputs, kw: new Map() }), tape };
+    } finally {
+      this.env.tape = null;
+    }
   }
 
   /** Trace `model(*inputs)`. */

@@ -29,8 +29,21 @@ const KNOWN_PACKAGES = new Set(['torch', 'torchvision', 'numpy', 'math', 'argpar
   'functools', 'operator', 'itertools', 'time', 'datetime', 'json', 'PIL', 'matplotlib', 'scipy', 'tqdm', 'typing', 'abc',
   'dataclasses', 'glob', 'shutil', 'pathlib', 're', 'copy', 'warnings', 'logging', 'pickle', 'tensorboardX', 'wandb', 'cv2', '__future__']);
 
+/**
+ * One tensor operation as the interpreter executed it, with the actual argument values (tensors are the very
+ * `TensorVal` objects flowing through the program, so a consumer can follow the dataflow by identity).
+ * The trainer compiles a model's recorded ops into a tfjs network: the model you debug is the model you train.
+ */
+export type TapeOp =
+  | { kind: 'module'; module: TorchModuleVal; args: CallArgs; result: Py; line: number }
+  | { kind: 'torch' | 'functional' | 'method'; name: string; args: CallArgs; result: Py; line: number }
+  | { kind: 'binary'; name: string; args: CallArgs; result: Py; line: number }
+  | { kind: 'index'; name: 'getitem'; args: CallArgs; result: Py; line: number };
+
 export class TorchEnvironment implements Environment {
   builtins = new Map<string, Py>();
+  /** when set, every tensor operation is recorded (see TapeOp) */
+  tape: TapeOp[] | null = null;
   private readonly modules = new Map<string, Py>();
   readonly moduleClass: ClassVal;
   private readonly torchClasses = new Map<string, ClassVal>();
@@ -93,8 +106,13 @@ export class TorchEnvironment implements Environment {
 
   // ───────────────────────────── torch namespace
 
-  private torchFn(name: string, fn: NonNullable<ReturnType<TorchRegistry['torch']['get']>>): Py {
-    return builtin(name, (args) => this.runTorch(() => fn(args, this.ctx()), (why) => tensor(null, 'float32', why)));
+  private torchFn(kind: 'torch' | 'functional', name: string, fn: NonNullable<ReturnType<TorchRegistry['torch']['get']>>): Py {
+    return builtin(name, (args) => this.record(kind, name, args, this.runTorch(() => fn(args, this.ctx()), (why) => tensor(null, 'float32', why))));
+  }
+
+  private record<T extends Py>(kind: 'torch' | 'functional' | 'method' | 'binary' | 'index', name: string, args: CallArgs, result: T): T {
+    this.tape?.push({ kind, name, args, result, line: this.interp.line } as TapeOp);
+    return result;
   }
 
   private ctx() {
@@ -111,7 +129,7 @@ export class TorchEnvironment implements Environment {
     const interp = this.interp;
     const F = ns('torch.nn.functional', {}, (name) => {
       const fn = reg.functional.get(name);
-      return fn ? this.torchFn(name, fn) : unknown(`torch.nn.functional.${name} is not modelled`);
+      return fn ? this.torchFn('functional', name, fn) : unknown(`torch.nn.functional.${name} is not modelled`);
     });
     const passThrough = (name: string) => builtin(name, ({ pos }) => pos[0] ?? NONE);
     const init = ns('torch.nn.init', {
@@ -182,7 +200,7 @@ export class TorchEnvironment implements Environment {
       load: builtin('load', () => unknown('torch.load reads a file: not known statically')),
     }, (name) => {
       const fn = reg.torch.get(name);
-      return fn ? this.torchFn(name, fn) : unknown(`torch.${name} is not modelled`);
+      return fn ? this.torchFn('torch', name, fn) : unknown(`torch.${name} is not modelled`);
     });
   }
 
@@ -460,7 +478,9 @@ export class TorchEnvironment implements Environment {
     if (m.why !== undefined) return unknownOut(`${m.type}'s ${m.why ?? 'configuration is unknown'}`);
     if (!def) return unknownOut(m.why ?? `torch.nn.${m.type} is not modelled`);
     try {
-      return def.forward(m.cfg, args, { ...this.ctx(), training: m.training });
+      const result = def.forward(m.cfg, args, { ...this.ctx(), training: m.training });
+      this.tape?.push({ kind: 'module', module: m, args, result, line: this.interp.line });
+      return result;
     } catch (e) {
       if (e instanceof UnknownValue) return unknownOut(e.why);
       if (e instanceof TorchError) throw new PyException(e.pyType, e.message, m.line, m, m.file);
@@ -535,7 +555,7 @@ export class TorchEnvironment implements Environment {
     const fn = this.reg.methods.get(name);
     if (fn) {
       return builtin(name, ({ pos, kw }) => {
-        const r = this.runTorch(() => fn({ pos: [t, ...pos], kw }, this.ctx()), (why) => tensor(null, t.dtype, why));
+        const r = this.record('method', name, { pos: [t, ...pos], kw }, this.runTorch(() => fn({ pos: [t, ...pos], kw }, this.ctx()), (why) => tensor(null, t.dtype, why)));
         if (name === 'squeeze' && pos.length === 0 && kw.size === 0 && t.shape && t.shape.length >= 2 && t.shape[0] === 1) {
           // silent in PyTorch, and the classic batch-of-one bug: the loss later compares [] (or [C]) with [1]
           this.interp.warn(`.squeeze() on [${t.shape.join(', ')}] also removed the batch dimension (batch size 1): use .squeeze(1), .flatten() or .view(-1) to keep one value per image`);
@@ -544,8 +564,8 @@ export class TorchEnvironment implements Environment {
       });
     }
     if (name === 'normal_' || name === 'uniform_' || name.endsWith('_') && !name.startsWith('_')) {
-      // in-place initialisers and fills keep the tensor's shape
-      return builtin(name, () => t);
+      // in-place initialisers and fills keep the tensor's shape (recorded: a trainer must refuse them in forward)
+      return builtin(name, ({ pos, kw }) => this.record('method', name, { pos: [t, ...pos], kw }, t));
     }
     if (name === 'numpy' || name === 'tolist' || name === 'item') return builtin(name, () => unknown(`tensor values (.${name}()) are not known statically`));
     return unknown(`tensor method .${name}() is not modelled`);
@@ -570,11 +590,11 @@ export class TorchEnvironment implements Environment {
   }
 
   tensorBinary(op: string, a: Py, b: Py): Py {
-    return binaryOp(op, a, b);
+    return this.record('binary', op, { pos: [a, b], kw: new Map() }, binaryOp(op, a, b));
   }
 
   tensorIndex(t: TensorVal, index: Py): Py {
-    return indexShape(t, index);
+    return this.record('index', 'getitem', { pos: [t, index], kw: new Map() }, indexShape(t, index));
   }
 }
 

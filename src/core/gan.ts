@@ -1,0 +1,179 @@
+/**
+ * The generator/discriminator pair a run trains: the built-in DCGAN (PyTorch source generated for the size, so
+ * it goes through the very path a user's file does), or two classes of a PyTorch file. A pair whose shapes do
+ * not fit is refused with the engine's own diagnostics; no training starts on it.
+ */
+import { FileAnalysis, type AnalysisOptions } from './analysis';
+import { PyException } from './python/errors';
+import type { ModuleLike } from './python/values';
+import { NotTrainable, trainableSpec, type NetSpec } from './trainable';
+
+export interface GanPair {
+  generator: NetSpec;
+  discriminator: NetSpec;
+  /** generator input without the batch dimension, e.g. [100, 1, 1] */
+  latentShape: number[];
+  size: number;
+  channels: number;
+  /** for messages and run metadata */
+  description: string;
+  /** the PyTorch source the pair was built from (the built-in DCGAN's is generated) */
+  source: string;
+  file: string;
+}
+
+export class ModelRefused extends Error {
+  constructor(message: string, readonly file: string, readonly line: number) { super(message); }
+}
+
+export interface BuiltinOptions { size: number; channels: number; nz: number; ngf: number; ndf: number }
+
+/** S = b·2ⁿ with b in 4…7 and n ≥ 2: the first ConvTranspose2d makes b×b, each stage doubles. */
+export function builtinGeometry(size: number): { base: number; stages: number } | null {
+  if (!Number.isInteger(size) || size < 16 || size > 512) return null;
+  for (let n = 2; n <= 7; n++) {
+    const b = size / 2 ** n;
+    if (Number.isInteger(b) && b >= 4 && b <= 7) return { base: b, stages: n };
+  }
+  return null;
+}
+
+export function builtinSizes(): number[] {
+  const out: number[] = [];
+  for (let s = 16; s <= 512; s++) if (builtinGeometry(s)) out.push(s);
+  return out;
+}
+
+/** The reference DCGAN (pytorch/examples dcgan) scaled to SIZE: one more stage per doubling, widths capped at 8×. */
+export function builtinDcganSource(o: BuiltinOptions): string {
+  const g = builtinGeometry(o.size);
+  if (!g) {
+    const near = builtinSizes().filter((s) => Math.abs(s - o.size) <= o.size / 4).slice(0, 6);
+    throw new ModelRefused(`the built-in DCGAN has no ${o.size}×${o.size} version: sizes are b·2ⁿ with b in 4–7 from 16 to 512 (e.g. ${near.join(', ') || '16, 32, 64, 128, 256, 512'})`, '', 0);
+  }
+  const mult = (i: number) => Math.min(2 ** i, 8);
+  const gen: string[] = [
+    `            nn.ConvTranspose2d(nz, ngf * ${mult(g.stages - 1)}, ${g.base}, 1, 0, bias=False),`,
+    `            nn.BatchNorm2d(ngf * ${mult(g.stages - 1)}),`,
+    '            nn.ReLU(True),',
+  ];
+  for (let i = g.stages - 1; i >= 1; i--) {
+    gen.push(`            nn.ConvTranspose2d(ngf * ${mult(i)}, ngf * ${mult(i - 1)}, 4, 2, 1, bias=False),`,
+      `            nn.BatchNorm2d(ngf * ${mult(i - 1)}),`, '            nn.ReLU(True),');
+  }
+  gen.push('            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),', '            nn.Tanh(),');
+  const disc: string[] = ['            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),', '            nn.LeakyReLU(0.2, inplace=True),'];
+  for (let i = 0; i < g.stages - 1; i++) {
+    disc.push(`            nn.Conv2d(ndf * ${mult(i)}, ndf * ${mult(i + 1)}, 4, 2, 1, bias=False),`,
+      `            nn.BatchNorm2d(ndf * ${mult(i + 1)}),`, '            nn.LeakyReLU(0.2, inplace=True),');
+  }
+  disc.push(`            nn.Conv2d(ndf * ${mult(g.stages - 1)}, 1, ${g.base}, 1, 0, bias=False),`, '            nn.Sigmoid(),');
+  return `"""DCGAN Lab's built-in DCGAN for ${o.size}x${o.size} images (the reference pytorch/examples DCGAN, scaled).
+
+Load an exported run in PyTorch:
+    netG = Generator(); netG.load_state_dict(safetensors_state_dict("generator.safetensors"), strict=True)
+"""
+import torch
+import torch.nn as nn
+
+nc, nz, ngf, ndf = ${o.channels}, ${o.nz}, ${o.ngf}, ${o.ndf}
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(
+${gen.join('\n')}
+        )
+
+    def forward(self, input):
+        return self.main(input)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(
+${disc.join('\n')}
+        )
+
+    def forward(self, input):
+        return self.main(input).view(-1, 1).squeeze(1)
+`;
+}
+
+export async function builtinPair(o: BuiltinOptions, batch: number): Promise<GanPair> {
+  const source = builtinDcganSource(o);
+  const analysis = await FileAnalysis.create(source);
+  const pair = pairFrom(analysis, 'Generator', 'Discriminator', [o.nz, 1, 1], batch, '');
+  return { ...pair, source, file: '', description: `built-in DCGAN ${o.size}×${o.size} (ngf ${o.ngf}, ndf ${o.ndf}, nz ${o.nz})` };
+}
+
+export interface FilePairOptions extends AnalysisOptions { generator?: string; discriminator?: string; batch: number }
+
+/** The generator and discriminator classes of a PyTorch file (named, or found by name and by shape). */
+export async function filePair(file: string, text: string, o: FilePairOptions): Promise<GanPair> {
+  const analysis = await FileAnalysis.create(text, o);
+  const classes = analysis.modelClasses().map((c) => c.name);
+  const pick = (given: string | undefined, re: RegExp, role: string): string => {
+    if (given) {
+      if (!classes.includes(given) && !analysis.classNamed(given)) throw new ModelRefused(`${file}: no class ${given} (classes: ${classes.join(', ') || 'none'})`, file, 0);
+      return given;
+    }
+    const found = classes.filter((c) => re.test(c));
+    if (found.length === 0) throw new ModelRefused(`${file}: no ${role} class found (classes: ${classes.join(', ') || 'none'}); name it with --${role} CLASS`, file, 0);
+    return found[0];
+  };
+  const gName = pick(o.generator, /gen|netg|^g$/i, 'generator');
+  const dName = pick(o.discriminator, /disc|critic|netd|^d$/i, 'discriminator');
+  const gModel = build(analysis, gName, file);
+  const inferred = analysis.inferInput(gModel);
+  const first = inferred?.inputs[0];
+  if (!inferred || inferred.inputs.length !== 1 || !first || first.k !== 'tensor' || !first.shape) {
+    throw new ModelRefused(`${file}: cannot tell the input of ${gName}.forward() (it must take one latent tensor, e.g. [N, nz, 1, 1] or [N, nz])`, file, 0);
+  }
+  const pair = pairFrom(analysis, gName, dName, first.shape.slice(1), o.batch, file);
+  return { ...pair, source: text, file, description: `${gName} / ${dName} from ${file}` };
+}
+
+function build(analysis: FileAnalysis, name: string, file: string): ModuleLike {
+  try {
+    return analysis.instantiate(name).model;
+  } catch (e) {
+    if (e instanceof PyException) throw new ModelRefused(`${file || 'built-in'}: ${name}(...) could not be built: ${e.pyType}: ${e.message}`, file, e.line);
+    throw e;
+  }
+}
+
+function pairFrom(analysis: FileAnalysis, gName: string, dName: string, latent: number[], batch: number, file: string): Omit<GanPair, 'source' | 'file' | 'description'> {
+  const where = file || 'built-in DCGAN';
+  const gModel = build(analysis, gName, file);
+  const dModel = build(analysis, dName, file);
+  const spec = (model: ModuleLike, name: string, input: number[]): NetSpec => {
+    const trace = analysis.trace(model, [{ k: 'tensor', shape: input, dtype: 'float32' }]);
+    if (trace.error) {
+      const e = trace.error;
+      throw new ModelRefused(`${where}:${e.line + 1}: ${name} on [${input.join(', ')}]: ${e.pyType}: ${e.message}${e.module ? ` (${e.module}, ${e.moduleType})` : ''}`, file, e.line);
+    }
+    try {
+      return trainableSpec(analysis, model, name, input);
+    } catch (err) {
+      if (err instanceof NotTrainable) throw new ModelRefused(`${where}:${err.line + 1}: ${err.message}`, file, err.line);
+      if (err instanceof PyException) throw new ModelRefused(`${where}:${err.line + 1}: ${name}: ${err.pyType}: ${err.message}`, file, err.line);
+      throw err;
+    }
+  };
+  const generator = spec(gModel, gName, [batch, ...latent]);
+  const img = generator.outputShape;
+  if (img.length !== 4 || img[2] !== img[3]) {
+    throw new ModelRefused(`${where}: ${gName} returns [${img.join(', ')}], not a batch of square images [N, C, S, S]`, file, 0);
+  }
+  const discriminator = spec(dModel, dName, img);
+  const out = discriminator.outputShape;
+  const perImage = out.length >= 1 && out[0] === batch && out.slice(1).every((d) => d === 1);
+  if (!perImage) {
+    const map = out.length === 4 ? `a ${out[2]}×${out[3]} map per image` : `[${out.join(', ')}]`;
+    throw new ModelRefused(`${where}: ${dName} on ${gName}'s ${img[2]}×${img[3]} images returns ${map}, not one score per image: fix the discriminator (e.g. its last conv's kernel, or nn.AdaptiveAvgPool2d(1) before the head)`, file, 0);
+  }
+  return { generator, discriminator, latentShape: latent, size: img[2], channels: img[1] };
+}

@@ -1,0 +1,93 @@
+"""The PyTorch side of the training-parity test: the reference DCGAN loop (pytorch/examples dcgan) on the
+generator/discriminator classes of a file, from given initial weights, batches and noise.
+
+stdin: {"source", "gen", "disc", "init", "data", "steps", "lr", "beta1", "beta2"}
+  init: safetensors with "G/<state_dict key>" and "D/<key>"; data: safetensors with real_<i> (NCHW), z_<i>, z_eval
+stdout: {"steps": [{"lossD", "lossG", "dReal", "dFake", "dFakeAfter"}...], "G": {key: [values]}, "D": {...},
+         "evalImages": [...], "evalScores": [...]}
+"""
+import json
+import sys
+import types
+
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+DTYPES = {"F32": torch.float32, "I64": torch.int64}
+
+
+def read_st(path):
+    b = open(path, "rb").read()
+    n = int.from_bytes(b[:8], "little")
+    header = json.loads(b[8:8 + n])
+    base = 8 + n
+    out = {}
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        s, e = v["data_offsets"]
+        out[k] = torch.frombuffer(bytearray(b[base + s:base + e]), dtype=DTYPES[v["dtype"]]).reshape(v["shape"]).clone()
+    return out
+
+
+def build(ns, name):
+    cls = ns[name]
+    for v in list(ns.values()):
+        if isinstance(v, cls):
+            return v
+    return cls()
+
+
+def main():
+    cfg = json.load(sys.stdin)
+    mod = types.ModuleType("user_model")
+    mod.__file__ = cfg["source"]
+    sys.argv = [cfg["source"]]
+    src = open(cfg["source"]).read()
+    exec(compile(src, cfg["source"], "exec"), mod.__dict__)
+    G = build(mod.__dict__, cfg["gen"])
+    D = build(mod.__dict__, cfg["disc"])
+    init = read_st(cfg["init"])
+    G.load_state_dict({k[2:]: v for k, v in init.items() if k.startswith("G/")}, strict=True)
+    D.load_state_dict({k[2:]: v for k, v in init.items() if k.startswith("D/")}, strict=True)
+    data = read_st(cfg["data"])
+    G.train()
+    D.train()
+    criterion = nn.BCELoss()
+    optD = torch.optim.Adam(D.parameters(), lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]))
+    optG = torch.optim.Adam(G.parameters(), lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]))
+    steps = []
+    for i in range(cfg["steps"]):
+        real = data["real_%d" % i]
+        z = data["z_%d" % i]
+        n = real.shape[0]
+        D.zero_grad()
+        out = D(real).view(-1)
+        errD_real = criterion(out, torch.ones(n))
+        errD_real.backward()
+        d_real = out.mean().item()
+        fake = G(z)
+        out = D(fake.detach()).view(-1)
+        errD_fake = criterion(out, torch.zeros(n))
+        errD_fake.backward()
+        d_fake = out.mean().item()
+        optD.step()
+        G.zero_grad()
+        out = D(fake).view(-1)
+        errG = criterion(out, torch.ones(n))
+        errG.backward()
+        optG.step()
+        steps.append({"lossD": (errD_real + errD_fake).item(), "lossG": errG.item(), "dReal": d_real, "dFake": d_fake,
+                      "dFakeAfter": out.mean().item()})
+    G.eval()
+    D.eval()
+    with torch.no_grad():
+        images = G(data["z_eval"])
+        scores = D(images).view(-1)
+    flat = lambda sd: {k: v.detach().double().flatten().tolist() for k, v in sd.items()}
+    json.dump({"steps": steps, "G": flat(G.state_dict()), "D": flat(D.state_dict()),
+               "evalImages": images.flatten().tolist(), "evalScores": scores.tolist()}, sys.stdout)
+
+
+main()
