@@ -2,7 +2,9 @@
  * `dcgan-lab check | train | bench`. This file parses the command line and dispatches; each command lives in
  * its own file. Exit codes: 0 all fits, 1 a shape error was found, 2 usage or file errors.
  */
+import { runBench } from './bench';
 import { runCheck } from './check';
+import { runTrain } from './train';
 
 export const USAGE = `Usage:
   dcgan-lab check FILE [--model CLASS] [--ctor "(args)"] [--input "EXPR"]... [--argv "ARGS"] [--sweep] [--json]
@@ -16,7 +18,26 @@ export const USAGE = `Usage:
           --sweep         also sweep square input sizes 8…1024 and say which work
           --json          machine-readable output
 
-Exit status: 0 when everything fits, 1 when a shape error is found, 2 on usage or file errors.`;
+  dcgan-lab train [--model FILE.py [--generator CLASS --discriminator CLASS] [--argv "…"]] [--data DIR]
+                  [--size S] [--steps N] [--batch B] [--seed K] [--out DIR] [--backend auto|gpu|node|wasm|cpu]
+                  [--ngf F --ndf F --nz Z] [--lr LR] [--loss bce|wgan-gp] [--fit crop|pad]
+                  [--sample-every N] [--swd-every K] [--checkpoint-every N] [--resume]
+
+  train   Train the generator/discriminator of FILE.py (or the built-in DCGAN, any size 16–512) on a folder of
+          images of any sizes (or the built-in procedural dataset), in a worker process. --out DIR (default
+          runs/run-DATE) receives metrics.jsonl, samples/*.png, checkpoint.safetensors, generator.safetensors,
+          discriminator.safetensors, fixed_noise.safetensors, fixed_samples.safetensors and model.py.
+          Exit status: 0 done, 1 the model does not fit (shape check), 2 usage errors, 3 the run failed.
+
+  dcgan-lab bench [--size S] [--batch B] [--ngf F] [--steps N] [--backend …] [--json]
+
+  bench   Time the built-in DCGAN's training step; --json prints {"backend", "size", "batch", "ngf", "imgPerSec"}.
+
+  dcgan-lab engine install gpu|node
+
+  engine  Install @tensorflow/tfjs-node-gpu (or tfjs-node) into the per-user engine cache.
+
+Exit status (check): 0 when everything fits, 1 when a shape error is found, 2 on usage or file errors.`;
 
 export class UsageError extends Error {}
 
@@ -53,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'check': return await runCheck(rest);
+      case 'train': return await runTrain(rest);
+      case 'bench': return await runBench(rest);
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;

@@ -3,6 +3,8 @@
  * it goes through the very path a user's file does), or two classes of a PyTorch file. A pair whose shapes do
  * not fit is refused with the engine's own diagnostics; no training starts on it.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { FileAnalysis, type AnalysisOptions } from './analysis';
 import { PyException } from './python/errors';
 import type { ModuleLike } from './python/values';
@@ -176,4 +178,39 @@ function pairFrom(analysis: FileAnalysis, gName: string, dName: string, latent: 
     throw new ModelRefused(`${where}: ${dName} on ${gName}'s ${img[2]}×${img[3]} images returns ${map}, not one score per image: fix the discriminator (e.g. its last conv's kernel, or nn.AdaptiveAvgPool2d(1) before the head)`, file, 0);
   }
   return { generator, discriminator, latentShape: latent, size: img[2], channels: img[1] };
+}
+
+export interface PairRequest {
+  /** absent: the built-in DCGAN */
+  model?: { file: string; generator?: string; discriminator?: string; argv?: string[] };
+  /** 0: the model's own size (a file); the built-in DCGAN's size */
+  size: number;
+  batch: number;
+  nz: number;
+  ngf: number;
+  ndf: number;
+}
+
+/** The pair a run asks for; throws ModelRefused (with the engine's diagnostics) when it cannot be trained. */
+export async function loadPair(r: PairRequest): Promise<GanPair> {
+  if (!r.model) return builtinPair({ size: r.size || 64, channels: 3, nz: r.nz, ngf: r.ngf, ndf: r.ndf }, r.batch);
+  const file = path.resolve(r.model.file);
+  const dir = path.dirname(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelRefused(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, 0);
+  }
+  const pair = await filePair(file, text, {
+    batch: r.batch, generator: r.model.generator, discriminator: r.model.discriminator, argv: r.model.argv,
+    resolveModule: (name) => {
+      const f = path.join(dir, `${name.replace(/^\.+/, '').replace(/\./g, '/')}.py`);
+      return existsSync(f) ? { file: f, text: readFileSync(f, 'utf8') } : null;
+    },
+  });
+  if (r.size && r.size !== pair.size) {
+    throw new ModelRefused(`${pair.description} makes ${pair.size}×${pair.size} images: size ${r.size} does not fit (leave the size out, or change the model)`, file, 0);
+  }
+  return pair;
 }

@@ -10,6 +10,7 @@
  * in PyTorch's `state_dict()` layout for checkpoints and exports.
  */
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import './tfGradients';
 import type { GanPair } from '../core/gan';
 import type { InitRule, NetParam, NetSpec } from '../core/trainable';
 import { forward, toTfLayout, toTorchLayout, type BufferUpdate, type ParamMap } from './network';

@@ -66,6 +66,11 @@ export function forward(tf: TF, spec: NetSpec, params: ParamMap, input: Tensor, 
     return t;
   };
   let dropoutCall = 0;
+  // The spec was recorded at one batch size; the same network runs at any: shapes led by the recorded batch
+  // take the actual one (a flat [B·k] takes N·k)
+  const b0 = spec.inputShape[0];
+  const n = input.shape[0]!;
+  const dyn = (s: number[]): number[] => (n === b0 ? s : s[0] === b0 ? [n, ...s.slice(1)] : s.length === 1 && s[0] % b0 === 0 ? [(s[0] / b0) * n] : s);
   for (const op of spec.ops) {
     const x = get(op.inputs[0]);
     vals.set(op.out, opts.logits && op.out === spec.finalSigmoid ? x : run(op, x));
@@ -79,7 +84,7 @@ export function forward(tf: TF, spec: NetSpec, params: ParamMap, input: Tensor, 
 
   function run(op: NetOp, x: Val): Val {
     const a = op.attrs;
-    const shape4 = (s: number[]) => [s[0], s[2], s[3], s[1]];
+    const shape4 = (s: number[]) => [n, s[2], s[3], s[1]];
     switch (op.op) {
       case 'conv2d': {
         const stride = a.stride as number[];
@@ -122,7 +127,7 @@ export function forward(tf: TF, spec: NetSpec, params: ParamMap, input: Tensor, 
         return { t: tf.mul(x.t, tf.div(keep, 1 - p)), layout: x.layout };
       }
       case 'reshape': {
-        const t = tf.reshape(std(x), op.shape);
+        const t = tf.reshape(std(x), dyn(op.shape));
         return { t, layout: 'std' };
       }
       case 'cat': {

@@ -1,0 +1,124 @@
+/**
+ * `dcgan-lab train`: checks the model pair here (core only), then runs the training in the worker process
+ * (src/engine/worker.ts) through the protocol, with a progress bar and ETA on stderr.
+ * Exit status: 0 the run finished (or was stopped), 1 the model was refused by the shape check,
+ * 2 usage or file errors, 3 the run failed (worker crash, NaN, backend unavailable).
+ */
+import path from 'node:path';
+import { loadPair, ModelRefused } from '../core/gan';
+import { splitArgv } from '../core/python/argv';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
+import { TrainingClient } from '../protocol/client';
+import { backendOption, intOption } from './bench';
+import { UsageError, parseArgs } from './main';
+
+export function defaultRunDir(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return path.join('runs', `run-${stamp}`);
+}
+
+export function trainConfig(argv: string[]): TrainConfig {
+  const args = parseArgs(argv, ['model', 'generator', 'discriminator', 'argv', 'data', 'size', 'steps', 'batch', 'seed', 'out', 'backend',
+    'ngf', 'ndf', 'nz', 'lr', 'loss', 'fit', 'sample-every', 'swd-every', 'checkpoint-every'], ['resume']);
+  if (args.positional.length) throw new UsageError(`train takes no positional arguments (got ${args.positional[0]}); use --model FILE.py`);
+  const one = (n: string) => args.options.get(n)?.at(-1);
+  const file = one('model');
+  if (!file && (one('generator') || one('discriminator') || one('argv'))) throw new UsageError('--generator, --discriminator and --argv need --model FILE.py');
+  const loss = one('loss') ?? 'bce';
+  if (loss !== 'bce' && loss !== 'wgan-gp') throw new UsageError(`--loss must be bce or wgan-gp, got '${loss}'`);
+  const fit = one('fit') ?? 'crop';
+  if (fit !== 'crop' && fit !== 'pad') throw new UsageError(`--fit must be crop or pad, got '${fit}'`);
+  const lr = one('lr') === undefined ? TRAIN_DEFAULTS.lr : Number(one('lr'));
+  if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got '${one('lr')}'`);
+  const steps = intOption(args, 'steps', TRAIN_DEFAULTS.steps);
+  return {
+    ...TRAIN_DEFAULTS,
+    model: file ? { file, generator: one('generator'), discriminator: one('discriminator'), argv: splitArgv(one('argv') ?? '') } : undefined,
+    data: one('data'),
+    // a model file decides its own size; --size then only has to agree with it
+    size: intOption(args, 'size', file ? 0 : TRAIN_DEFAULTS.size, 16, 1024),
+    steps,
+    batch: intOption(args, 'batch', TRAIN_DEFAULTS.batch, 1, 4096),
+    seed: intOption(args, 'seed', TRAIN_DEFAULTS.seed, 0, 2 ** 31),
+    out: one('out') ?? defaultRunDir(),
+    backend: backendOption(args),
+    ngf: intOption(args, 'ngf', TRAIN_DEFAULTS.ngf, 1, 1024),
+    ndf: intOption(args, 'ndf', TRAIN_DEFAULTS.ndf, 1, 1024),
+    nz: intOption(args, 'nz', TRAIN_DEFAULTS.nz, 1, 4096),
+    lr,
+    loss,
+    fit,
+    sampleEvery: intOption(args, 'sample-every', Math.min(TRAIN_DEFAULTS.sampleEvery, Math.max(1, Math.floor(steps / 10)))),
+    swdEvery: intOption(args, 'swd-every', 0, 0),
+    checkpointEvery: intOption(args, 'checkpoint-every', TRAIN_DEFAULTS.checkpointEvery),
+    resume: args.flags.has('resume'),
+  };
+}
+
+const fmtTime = (ms: number) => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+export async function runTrain(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const cfg = trainConfig(argv);
+  // the shape check runs here, before any worker starts: a model that does not fit never trains
+  try {
+    const pair = await loadPair(cfg);
+    out.write(`model: ${pair.description}: G ${pair.generator.inputShape.join('×')} → ${pair.generator.outputShape.join('×')}, D → ${pair.discriminator.outputShape.join('×')}\n`);
+  } catch (e) {
+    if (e instanceof ModelRefused) {
+      err.write(`dcgan-lab: the model cannot be trained: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const client = new TrainingClient();
+  const tty = err.isTTY === true;
+  let first = 1;
+  let lastPrinted = 0;
+  let lastLine = '';
+  return await new Promise<number>((resolve) => {
+    let code = 3;
+    const stopOnSignal = () => { err.write('\nstopping (a final checkpoint is written)…\n'); client.stop(); };
+    process.once('SIGINT', stopOnSignal);
+    client.on('started', (r) => {
+      first = r.firstStep;
+      for (const s of r.backend.skipped) err.write(`falling back: ${s}\n`);
+      out.write(`backend: ${r.backend.name} on ${r.backend.device}\n`);
+      const d = r.dataset;
+      out.write(`data: ${d.source}: ${d.count} images${d.skipped.length ? `, ${d.skipped.length} skipped` : ''}${d.sizes.length ? ` (sizes: ${d.sizes.slice(0, 4).map(([s, n]) => `${s}×${n}`).join(', ')}${d.sizes.length > 4 ? ', …' : ''})` : ''}\n`);
+      for (const s of d.skipped.slice(0, 10)) out.write(`  skipped ${s.file}: ${s.why}\n`);
+      out.write(`run folder: ${path.resolve(cfg.out)}${r.firstStep > 1 ? ` (resuming at step ${r.firstStep})` : ''}\n`);
+    });
+    client.on('progress', (m) => {
+      const done = m.step - first + 1;
+      const total = cfg.steps - first + 1;
+      const eta = (m.elapsedMs / done) * (total - done);
+      const width = 24;
+      const filled = Math.round((width * m.step) / cfg.steps);
+      lastLine = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${m.step}/${cfg.steps}  loss_D ${m.lossD.toFixed(3)}  loss_G ${m.lossG.toFixed(3)}  D(x) ${m.dReal.toFixed(2)}  D(G(z)) ${m.dFake.toFixed(2)}  ${m.imgPerSec.toFixed(1)} img/s  ETA ${fmtTime(eta)}`;
+      if (tty) err.write(`\r${lastLine}\x1b[K`);
+      else if (m.step === cfg.steps || Date.now() - lastPrinted > 5000) { err.write(`${lastLine}\n`); lastPrinted = Date.now(); }
+    });
+    client.on('alert', (a) => err.write(`${tty ? '\n' : ''}alert (step ${a.step}, ${a.kind}): ${a.message}\n`));
+    client.on('log', (line) => { if (process.env.DCGAN_LAB_VERBOSE) err.write(`${line}\n`); });
+    client.on('error', (f) => {
+      err.write(`${tty ? '\n' : ''}dcgan-lab: training failed: ${f.message}\n`);
+      if (f.exitCode !== undefined || f.signal) for (const l of f.lastLines.slice(-8)) err.write(`  | ${l}\n`);
+      if (f.fatal) code = 3;
+    });
+    client.on('done', (r) => {
+      if (tty) err.write('\n');
+      code = r.reason && r.reason !== 'stopped' ? 3 : 0;
+      out.write(`${r.stoppedEarly ? `stopped after step ${r.steps}${r.reason && r.reason !== 'stopped' ? `: ${r.reason}` : ''}` : `done: ${r.steps} steps`}\n`);
+      out.write(`run folder: ${r.out}\n  samples/ (fixed-noise grids), metrics.jsonl, checkpoint.safetensors, generator.safetensors, discriminator.safetensors, model.py\n`);
+    });
+    client.on('exit', () => {
+      process.off('SIGINT', stopOnSignal);
+      client.dispose();
+      resolve(code);
+    });
+    client.start(cfg);
+  });
+}
