@@ -1,4 +1,5 @@
-// Bundles the CLI (and, once it exists, the extension) into dist/, and copies tree-sitter's wasm next to them.
+// Bundles the CLI, the extension and the training worker into dist/, and copies tree-sitter's and tfjs's wasm
+// next to them (dist/wasm/).
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,9 +9,32 @@ const require = createRequire(import.meta.url);
 const wasmSrc = path.dirname(require.resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter-python.wasm'));
 mkdirSync('dist/wasm', { recursive: true });
 for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) copyFileSync(path.join(wasmSrc, f), path.join('dist/wasm', f));
+// tfjs's wasm backend in Node runs single-threaded, so only the plain and SIMD binaries are ever loaded
+// (src/engine/backend.ts points tfjs at dist/wasm/).
+const tfWasmSrc = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) copyFileSync(path.join(tfWasmSrc, f), path.join('dist/wasm', f));
+
+// One tfjs-core in the worker bundle. tfjs-core's gradients exist only as ES modules
+// (dist/register_all_gradients.js), so tfjs-core and the cpu/wasm backends are bundled from their ES builds too;
+// with the packages' CommonJS "main" builds the bundle would hold two tfjs-cores, and whichever created the
+// global engine first would hand out tensors the other's gradient functions cannot use.
+const tfjsEsm = {
+  name: 'tfjs-esm',
+  setup(b) {
+    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm)$/ }, (args) => ({ path: require.resolve(`${args.path}/dist/index.js`) }));
+  },
+};
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning' };
 const entries = [{ in: 'src/cli/main.ts', out: 'cli' }];
 if (existsSync('src/extension.ts')) entries.push({ in: 'src/extension.ts', out: 'extension' });
-await Promise.all(entries.map((e) => build({ ...common, entryPoints: [e.in], outfile: `dist/${e.out}.js`, external: ['vscode', '@tensorflow/*'] })));
+await Promise.all([
+  // the extension host never runs tensors: tfjs stays out of its bundle (an import of it fails the build there)
+  ...entries.map((e) => build({ ...common, entryPoints: [e.in], outfile: `dist/${e.out}.js`,
+    ...(e.out === 'cli' ? { external: ['vscode', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], plugins: [tfjsEsm] } : { external: ['vscode', '@tensorflow/*'] }) })),
+  // The worker carries tfjs-core and the cpu/wasm backends; the native engines come from the per-user engine
+  // cache at run time (src/engine/install.ts) and sharp from node_modules.
+  build({ ...common, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js',
+    external: ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], plugins: [tfjsEsm] }),
+]);
