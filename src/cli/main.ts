@@ -4,6 +4,7 @@
  */
 import { runBench } from './bench';
 import { runCheck } from './check';
+import { runEngine } from './engine';
 import { runTrain } from './train';
 
 export const USAGE = `Usage:
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'check': return await runCheck(rest);
       case 'train': return await runTrain(rest);
       case 'bench': return await runBench(rest);
+      case 'engine': return await runEngine(rest);
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
