@@ -82,6 +82,7 @@ export function planSwd(n: number, size: number, channels: number, opts: SwdOpti
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new RangeError(`SWD option ${k} must be a positive integer, got ${o[k]}`);
   }
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`SWD needs at least one image per set, got ${n}`);
+  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`SWD needs a positive channel count, got ${channels}`);
   const resolutions = pyramidResolutions(size, Math.max(o.minResolution, NHOOD));
   if (resolutions.length === 0) {
     throw new RangeError(`SWD needs images of at least ${Math.max(o.minResolution, NHOOD)} px (minResolution), got ${size} px`);

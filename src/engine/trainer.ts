@@ -17,7 +17,9 @@ import { openDataset, type Dataset } from './data/dataset';
 import { writeGridPng } from './data/grid';
 import { mixSeed } from './data/random';
 import { GanTrainer, type TorchTensor } from './ganTrainer';
+import { diversityAlerts, initialAlertState, meanPairwiseDistance, stepAlerts } from './alerts';
 import { readSafetensors, writeSafetensors, type Tensor as StTensor } from './safetensors';
+import { slicedWasserstein } from './swd';
 import type { BackendInfo, StepMetrics, TF, TrainCallbacks, TrainConfig, TrainResult } from './types';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
@@ -57,6 +59,10 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
     });
     const metricsFile = path.join(out, 'metrics.jsonl');
     const started = Date.now();
+    let alertState = initialAlertState();
+    // a fixed set of real images for the diversity and SWD references
+    const realRef = await dataset.read(Array.from({ length: Math.min(FIXED_N, dataset.count) }, (_, i) => i));
+    const realDiversity = meanPairwiseDistance(realRef, Math.min(FIXED_N, dataset.count));
     for (let step = first; step <= cfg.steps; step++) {
       await cb.waitWhilePaused?.();
       if (cb.shouldStop?.()) { result.stoppedEarly = true; result.reason = 'stopped'; break; }
@@ -79,10 +85,23 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
         result.steps = step - 1;
         return result;
       }
+      let fakes: Float32Array | null = null;
+      if (step % cfg.sampleEvery === 0 || step === cfg.steps || (cfg.swdEvery > 0 && step % cfg.swdEvery === 0)) {
+        fakes = await writeSamples(tf, trainer, fixedZEngine, pair, out, step, cb);
+        const d = diversityAlerts(alertState, { step, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity });
+        alertState = d.state;
+        for (const a of d.alerts) cb.onAlert?.(a);
+      }
+      if (fakes && cfg.swdEvery > 0 && step % cfg.swdEvery === 0 && realRef.length === fakes.length) {
+        // sliced Wasserstein distance on Laplacian pyramids (ProGAN), fixed-noise samples vs a fixed real set
+        m.swd = slicedWasserstein(realRef, fakes, FIXED_N, pair.size, dataset.channels, 'NHWC', { seed: cfg.seed }).mean;
+      }
+      const u = stepAlerts(alertState, m);
+      alertState = u.state;
+      for (const a of u.alerts) cb.onAlert?.(a);
       appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
       cb.onStep?.(m);
       result.steps = step;
-      if (step % cfg.sampleEvery === 0 || step === cfg.steps) await writeSamples(tf, trainer, fixedZEngine, pair, out, step, cb);
       if (step % cfg.checkpointEvery === 0) {
         result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, step, cfg);
         cb.onCheckpoint?.({ step, file: ckpt });
@@ -106,13 +125,14 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
 
 const count = (ps: { shape: number[]; kind: string }[]) => ps.filter((p) => p.kind === 'param').reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
 
-async function writeSamples(tf: TF, trainer: GanTrainer, z: Tensor, pair: GanPair, out: string, step: number, cb: TrainCallbacks): Promise<void> {
+async function writeSamples(tf: TF, trainer: GanTrainer, z: Tensor, pair: GanPair, out: string, step: number, cb: TrainCallbacks): Promise<Float32Array> {
   const images = tf.tidy(() => trainer.run('g', z, false));
   const data = Float32Array.from(images.dataSync());
   images.dispose();
   const file = path.join(out, 'samples', `step_${String(step).padStart(6, '0')}.png`);
   await writeGridPng(file, data, FIXED_N, pair.size, pair.channels as 1 | 3);
   cb.onSample?.({ step, file });
+  return data;
 }
 
 const asSt = (t: TorchTensor): StTensor => t as StTensor;

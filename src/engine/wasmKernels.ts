@@ -386,7 +386,7 @@ export function registerWasmTrainingKernels(tf: TF): string[] {
       kernelFunc: ({ inputs, attrs, backend }) => {
         const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
         const a = attrs as unknown as ConvAttrs & { filterShape: Shape4 };
-        return withCalls(tf, backend, (c) => {
+        return withCalls(tf, backend as KernelBackend, (c) => {
           const nchw = a.dataFormat === 'NCHW';
           const xs = nchw ? c.transpose(x, toNHWC) : x;
           const dys = nchw ? c.transpose(dy, toNHWC) : dy;
@@ -400,11 +400,11 @@ export function registerWasmTrainingKernels(tf: TF): string[] {
       kernelFunc: ({ inputs, attrs, backend }) => {
         const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
         const a = attrs as unknown as ConvAttrs & { inputShape: Shape4 };
-        return withCalls(tf, backend, (c) => {
+        return withCalls(tf, backend as KernelBackend, (c) => {
           const nchw = a.dataFormat === 'NCHW';
           const s = a.inputShape;
           const g = geometry(tf, nchw ? [s[0], s[2], s[3], s[1]] : s, filter.shape as Shape4, a);
-          const dx = inputGrad(c, nchw ? c.transpose(dy, toNHWC) : dy, filter, g, cacheFor(backend));
+          const dx = inputGrad(c, nchw ? c.transpose(dy, toNHWC) : dy, filter, g, cacheFor(backend as KernelBackend));
           return nchw ? c.transpose(dx, toNCHW) : dx;
         });
       },

@@ -65,11 +65,18 @@ export async function decodeImage(bytes: Buffer, file: string): Promise<Decoded>
     throw new DecodeError(`corrupt ${name(claimed ?? 'image')}: ${cleanMessage(e)}`);
   }
   if (NOT_RASTER.has(meta.format)) throw new DecodeError(`not a raster image (${name(meta.format)})`);
+  const decode = () => img.clone().raw().toBuffer({ resolveWithObject: true });
+  const corrupt = (e: unknown) => new DecodeError(`corrupt ${name(meta.format)}: ${cleanMessage(e)}`);
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
-    decoded = await img.raw().toBuffer({ resolveWithObject: true });
+    decoded = await decode();
   } catch (e) {
-    throw new DecodeError(`corrupt ${name(meta.format)}: ${cleanMessage(e)}`);
+    // libvips keeps one error buffer for all threads: a decode failing while another runs can lose its message
+    // ("Unknown error"); a second try usually says what is wrong
+    if (!/^unknown error$/i.test(cleanMessage(e))) throw corrupt(e);
+    decoded = await decode().catch((again: unknown) => {
+      throw corrupt(again);
+    });
   }
   const { data, info } = decoded;
   let raster: Raster = { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };

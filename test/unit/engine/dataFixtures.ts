@@ -108,7 +108,7 @@ export async function makeMixedFolder(dir: string): Promise<FixtureSet> {
     { rel: 'broken/empty.png', why: /^empty file$/ },
     { rel: 'broken/huge_header.png', why: /^too large: over 268 megapixels$/ },
     { rel: 'broken/not-really.jpg', why: /^not an image: named \.jpg, but the content is not JPEG$/ },
-    { rel: 'broken/truncated.jpg', why: /^corrupt JPEG: .*premature end/i },
+    { rel: 'broken/truncated.jpg', why: /^corrupt JPEG: / },
     { rel: 'broken/truncated.png', why: /^corrupt PNG: / },
     { rel: 'notes.txt', why: /^not an image$/ },
   ];

@@ -208,6 +208,17 @@ test('dispose(): SIGTERM, then SIGKILL for a worker that ignores it; no error ev
   assert.deepEqual([...idle.of('error'), ...stubborn.of('error')], []);
 });
 
+test('inspect: the worker listens for a debugger and says where', { timeout: 60_000 }, async () => {
+  const { c, of } = client({ workerPath: bundledWorker(), inspect: 0 });
+  try {
+    assert.ok(await eventually(() => of<string>('log').some((l) => /^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(l)), 10_000),
+      of<string>('log').join('\n'));
+  } finally {
+    await c.dispose();
+  }
+  assert.ok(gone(c.pid));
+});
+
 test('when the host dies, its worker exits too', { timeout: 60_000 }, async () => {
   const script = `const { TrainingClient } = require(${JSON.stringify(path.join(ROOT, 'src/protocol/client.ts'))});
 const c = new TrainingClient({ workerPath: ${JSON.stringify(bundledWorker())}, env: { DCGAN_LAB_TEST_CRASH: 'stubborn' } });
@@ -280,23 +291,26 @@ test('pause, resume and stop act between steps; stop ends with done and a checkp
   try {
     const { c, of, events } = client({ workerPath: bundledWorker() });
     c.start(config(out, { steps: 10_000 }));
-    await once(c, 'progress');
+    const [first] = (await once(c, 'progress')) as [StepMetrics];
     c.pause();
     const [pausedAt] = (await once(c, 'paused')) as [number];
+    // Between steps means the next step boundary, not the next file write at step 1000 (steps do not yield to
+    // the event loop on their own); the margin is for progress messages lagging on a fast machine.
+    assert.ok(pausedAt < first.step + 50, `paused at step ${pausedAt}, asked at step ${first.step}`);
     const before = of('progress').length;
     assert.equal((of<StepMetrics>('progress').at(-1))?.step, pausedAt, 'the paused step was not flushed first');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(of('progress').length, before, 'steps ran while paused');
     c.resume();
     await once(c, 'resumed');
-    await once(c, 'progress');
+    const [stopAsked] = (await once(c, 'progress')) as [StepMetrics];
     c.stop();
     const exit = await c.exited;
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.deepEqual(of('error'), []);
     const [done] = of<{ steps: number; stoppedEarly: boolean; lastCheckpoint: string | null }>('done');
     assert.equal(done.stoppedEarly, true);
-    assert.ok(done.steps > pausedAt && done.steps < 10_000);
+    assert.ok(done.steps > pausedAt && done.steps < stopAsked.step + 50, `stopped at ${done.steps}, asked at ${stopAsked.step}`);
     assert.ok(done.lastCheckpoint && existsSync(done.lastCheckpoint), 'no final checkpoint');
     assert.ok(events.findIndex((e) => e.type === 'resumed') > events.findIndex((e) => e.type === 'paused'));
   } finally {
