@@ -17,17 +17,20 @@ export type FileData = string | Uint8Array;
 
 /** Replace `file` with `data` atomically (see the module comment). Creates no directories. */
 export async function writeFileAtomic(file: string, data: FileData): Promise<void> {
-  const { dir, tmp, staleMatch } = names(file);
+  // through a symlink: replace the file it points to, not the link
+  const target = await fsp.realpath(file).catch(() => file);
+  const { dir, tmp, staleMatch } = names(target);
   await removeStaleTemps(dir, staleMatch);
-  const mode = await fsp.stat(file).then((s) => s.mode & 0o7777, () => 0o666);
+  const mode = await fsp.stat(target).then((s) => s.mode & 0o7777, () => undefined);
   let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(tmp, 'wx', mode);
+    handle = await fsp.open(tmp, 'wx', mode ?? 0o666);
+    if (mode !== undefined) await handle.chmod(mode); // the umask applied to open() must not change it
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await renameWithRetry(tmp, file);
+    await renameWithRetry(tmp, target);
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await fsp.unlink(tmp).catch(() => undefined);
@@ -41,19 +44,22 @@ export async function writeFileAtomic(file: string, data: FileData): Promise<voi
 
 /** Synchronous twin of writeFileAtomic, for exit paths that cannot await. */
 export function writeFileAtomicSync(file: string, data: FileData): void {
-  const { dir, tmp, staleMatch } = names(file);
+  let target = file;
+  try { target = fs.realpathSync(file); } catch { /* new file */ }
+  const { dir, tmp, staleMatch } = names(target);
   removeStaleTempsSync(dir, staleMatch);
-  let mode = 0o666;
-  try { mode = fs.statSync(file).mode & 0o7777; } catch { /* new file */ }
+  let mode: number | undefined;
+  try { mode = fs.statSync(target).mode & 0o7777; } catch { /* new file */ }
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx', mode);
+    fd = fs.openSync(tmp, 'wx', mode ?? 0o666);
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     for (let off = 0; off < bytes.byteLength;) off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
-    renameWithRetrySync(tmp, file);
+    renameWithRetrySync(tmp, target);
   } catch (e) {
     if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already failing */ }
     try { fs.unlinkSync(tmp); } catch { /* never created */ }

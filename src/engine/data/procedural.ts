@@ -73,49 +73,54 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
   const cy = height / 2 + between(r, -0.15, 0.15) * short;
   const period = short * between(r, 0.2, 0.4);
 
-  // alpha(x, y): how much of `bright` (0…1) at the pixel centre (x, y)
-  let alpha: (x: number, y: number) => number;
-  let background: (x: number, y: number) => RGB = () => dark;
+  // alpha: how much of `bright` (0…1) each pixel gets, sampled at pixel centres
+  const alpha = new Float32Array(width * height);
+  let second = dark; // the background: a gradient from `dark` to `second` along (cos, sin)
+  const TWO_PI = 2 * Math.PI;
   switch (mode) {
     case 'discs': {
-      const second = hsv((hue + between(r, 0.25, 0.75)) % 1, between(r, 0.2, 0.6), between(r, 0.15, 0.4));
-      const diag = Math.hypot(width, height);
-      background = (x, y) => {
-        const t = Math.min(1, Math.max(0, 0.5 + ((x - width / 2) * cos + (y - height / 2) * sin) / diag));
-        return [dark[0] + (second[0] - dark[0]) * t, dark[1] + (second[1] - dark[1]) * t, dark[2] + (second[2] - dark[2]) * t];
-      };
+      second = hsv((hue + between(r, 0.25, 0.75)) % 1, between(r, 0.2, 0.6), between(r, 0.15, 0.4));
       const radius = short * between(r, 0.2, 0.34);
-      alpha = (x, y) => coverage(radius - Math.hypot(x - cx, y - cy));
+      for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) alpha[i] = coverage(radius - Math.hypot(x + 0.5 - cx, y + 0.5 - cy));
       break;
     }
     case 'stripes':
       // a square wave; sin(2πu)·period/2π is the distance to the nearest edge near the edge
-      alpha = (x, y) => coverage((Math.sin((2 * Math.PI * (x * cos + y * sin)) / period) * period) / (2 * Math.PI));
+      for (let y = 0, i = 0; y < height; y++) {
+        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.sin((TWO_PI * ((x + 0.5) * cos + (y + 0.5) * sin)) / period) * period) / TWO_PI);
+      }
       break;
     case 'checkers': {
       const cell = period / 2;
-      alpha = (x, y) => {
-        const u = ((x - cx) * cos + (y - cy) * sin) / cell;
-        const v = (-(x - cx) * sin + (y - cy) * cos) / cell;
-        const du = (Math.sin(Math.PI * u) * cell) / Math.PI;
-        const dv = (Math.sin(Math.PI * v) * cell) / Math.PI;
-        // inside where du and dv have the same sign; the distance to the nearest edge is the smaller one
-        return coverage(Math.sign(du * dv) * Math.min(Math.abs(du), Math.abs(dv)));
-      };
+      for (let y = 0, i = 0; y < height; y++) {
+        for (let x = 0; x < width; x++, i++) {
+          const dx = x + 0.5 - cx;
+          const dy = y + 0.5 - cy;
+          const du = (Math.sin((Math.PI * (dx * cos + dy * sin)) / cell) * cell) / Math.PI;
+          const dv = (Math.sin((Math.PI * (dy * cos - dx * sin)) / cell) * cell) / Math.PI;
+          // inside where du and dv have the same sign; the distance to the nearest edge is the smaller one
+          alpha[i] = coverage(Math.sign(du * dv) * Math.min(Math.abs(du), Math.abs(dv)));
+        }
+      }
       break;
     }
     case 'rings':
-      alpha = (x, y) => coverage((Math.cos((2 * Math.PI * Math.hypot(x - cx, y - cy)) / period) * period) / (2 * Math.PI));
+      for (let y = 0, i = 0; y < height; y++) {
+        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.cos((TWO_PI * Math.hypot(x + 0.5 - cx, y + 0.5 - cy)) / period) * period) / TWO_PI);
+      }
       break;
   }
 
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const a = alpha(x + 0.5, y + 0.5);
-      const bg = background(x + 0.5, y + 0.5);
-      const o = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) data[o + c] = Math.round(bg[c] + (bright[c] - bg[c]) * a);
+  const diag = Math.hypot(width, height);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const t = second === dark ? 0 : Math.min(1, Math.max(0, 0.5 + ((x + 0.5 - width / 2) * cos + (y + 0.5 - height / 2) * sin) / diag));
+      const a = alpha[i];
+      for (let c = 0; c < 3; c++) {
+        const bg = dark[c] + (second[c] - dark[c]) * t;
+        data[3 * i + c] = Math.round(bg + (bright[c] - bg) * a);
+      }
     }
   }
   return { mode, raster: { width, height, channels: 3, data } };

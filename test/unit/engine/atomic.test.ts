@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -109,17 +111,25 @@ if (process.env.ATOMIC_CHILD) {
     }
   });
 
-  test('replaces content, keeps the file mode, survives concurrent writers', async () => {
+  test('replaces content, keeps the file mode, writes through symlinks, survives concurrent writers', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'atomic-'));
     try {
       const f = path.join(dir, 'metrics.json');
       await writeFileAtomic(f, 'one');
       if (process.platform !== 'win32') {
-        chmodSync(f, 0o640);
+        chmodSync(f, 0o666);
         await writeFileAtomic(f, Buffer.from('two'));
-        assert.equal(statSync(f).mode & 0o777, 0o640);
+        assert.equal(statSync(f).mode & 0o777, 0o666);
         writeFileAtomicSync(f, new Uint8Array([116, 104, 114, 101, 101]));
-        assert.equal(statSync(f).mode & 0o777, 0o640);
+        assert.equal(statSync(f).mode & 0o777, 0o666, 'the mode survives a umask of 022');
+        const link = path.join(dir, 'latest.json');
+        symlinkSync('metrics.json', link);
+        await writeFileAtomic(link, 'via link');
+        assert.equal(lstatSync(link).isSymbolicLink(), true);
+        assert.equal(readFileSync(f, 'utf8'), 'via link');
+        writeFileAtomicSync(link, 'via link, sync');
+        assert.equal(readFileSync(f, 'utf8'), 'via link, sync');
+        rmSync(link);
       }
       await Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomic(f, `writer ${i} `.repeat(10_000))));
       assert.match(readFileSync(f, 'utf8'), /^(writer \d+ )\1*$/);

@@ -269,11 +269,6 @@ test('a real 2-step run through the bundled worker (wasm, 16×16, batch 2)', { t
     assert.equal(progress.at(-1)?.step, 2, 'the last step was not reported');
     assert.ok(progress.every((m) => Number.isFinite(m.lossD) && Number.isFinite(m.lossG)));
     assert.deepEqual(of<{ step: number }>('sample').map((s) => s.step), [1, 2]);
-    // Every sample comes after the progress of its step (the throttle flushes first).
-    for (const s of events.filter((e) => e.type === 'sample')) {
-      const step = (s.value as { step: number }).step;
-      assert.ok(events.some((e) => e.type === 'progress' && (e.value as StepMetrics).step === step && e.at <= s.at));
-    }
     const [done] = of<{ steps: number; stoppedEarly: boolean; lastCheckpoint: string }>('done');
     assert.equal(done.steps, 2);
     assert.equal(done.stoppedEarly, false);
