@@ -107,11 +107,10 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
         cb.onCheckpoint?.({ step, file: ckpt });
       }
     }
-    if (result.steps >= first || result.stoppedEarly) {
-      if (result.steps > 0) {
-        result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, result.steps, cfg);
-        cb.onCheckpoint?.({ step: result.steps, file: ckpt });
-      }
+    // the final checkpoint, unless the last step already wrote one
+    if (result.steps > 0 && result.steps >= first && result.steps % cfg.checkpointEvery !== 0) {
+      result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, result.steps, cfg);
+      cb.onCheckpoint?.({ step: result.steps, file: ckpt });
     }
     await exportRun(tf, trainer, fixedZ, fixedZEngine, pair, out, result);
     return result;

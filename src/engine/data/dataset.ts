@@ -8,7 +8,8 @@
  *
  * Memory: a set whose records fit in `memoryBudget` is read once and kept. A larger one is streamed: each batch
  * is read from the cache file record by record (positional reads), and the next batch is read ahead while the
- * caller trains on this one, so at most two batches of records are held.
+ * caller trains on this one, so at most two batches of records are held. The built-in set has no cache file:
+ * an image is drawn the first time it is read, and kept when the whole set fits in the budget.
  */
 import path from 'node:path';
 import type { ScanReport } from '../types';

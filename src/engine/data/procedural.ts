@@ -71,7 +71,7 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
   const sin = Math.sin(angle);
   const cx = width / 2 + between(r, -0.15, 0.15) * short;
   const cy = height / 2 + between(r, -0.15, 0.15) * short;
-  const period = short * between(r, 0.2, 0.4);
+  const period = short * between(r, 0.25, 0.45);
 
   // alpha: how much of `bright` (0…1) each pixel gets, sampled at pixel centres
   const alpha = new Float32Array(width * height);
@@ -81,7 +81,7 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
     case 'discs': {
       second = hsv((hue + between(r, 0.25, 0.75)) % 1, between(r, 0.2, 0.6), between(r, 0.15, 0.4));
       const radius = short * between(r, 0.2, 0.34);
-      for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) alpha[i] = coverage(radius - Math.hypot(x + 0.5 - cx, y + 0.5 - cy));
+      for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) alpha[i] = coverage(radius - Math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2));
       break;
     }
     case 'stripes':
@@ -91,7 +91,7 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
       }
       break;
     case 'checkers': {
-      const cell = period / 2;
+      const cell = period * 0.6;
       for (let y = 0, i = 0; y < height; y++) {
         for (let x = 0; x < width; x++, i++) {
           const dx = x + 0.5 - cx;
@@ -106,7 +106,7 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
     }
     case 'rings':
       for (let y = 0, i = 0; y < height; y++) {
-        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.cos((TWO_PI * Math.hypot(x + 0.5 - cx, y + 0.5 - cy)) / period) * period) / TWO_PI);
+        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.cos((TWO_PI * Math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2)) / period) * period) / TWO_PI);
       }
       break;
   }
