@@ -88,7 +88,7 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
       let fakes: Float32Array | null = null;
       if (step % cfg.sampleEvery === 0 || step === cfg.steps || (cfg.swdEvery > 0 && step % cfg.swdEvery === 0)) {
         fakes = await writeSamples(tf, trainer, fixedZEngine, pair, out, step, cb);
-        const d = diversityAlerts(alertState, { step, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity });
+        const d = diversityAlerts(alertState, { step, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity }, { loss: cfg.loss });
         alertState = d.state;
         for (const a of d.alerts) cb.onAlert?.(a);
       }
@@ -96,7 +96,7 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
         // sliced Wasserstein distance on Laplacian pyramids (ProGAN), fixed-noise samples vs a fixed real set
         m.swd = slicedWasserstein(realRef, fakes, FIXED_N, pair.size, dataset.channels, 'NHWC', { seed: cfg.seed }).mean;
       }
-      const u = stepAlerts(alertState, m);
+      const u = stepAlerts(alertState, m, { loss: cfg.loss });
       alertState = u.state;
       for (const a of u.alerts) cb.onAlert?.(a);
       appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
