@@ -1,9 +1,10 @@
 /**
  * The built-in dataset, used when no folder is given: images drawn from (seed, index) alone, at sizes from
  * 24 to 96 pixels and aspect ratios up to 2:1, which then go through the same resize/crop path as files.
- * Four modes a small GAN learns to tell apart within minutes at 32×32: discs on a gradient, stripes at an
- * angle, a (rotated) checkerboard, concentric rings. Sizes of features are relative to the shorter side, so a
- * mode looks alike at every size. Edges are antialiased (coverage from the distance to the edge, in pixels).
+ * Four modes, each in its own colour family (PALETTES): discs on a gradient, stripes at an angle, a rotated
+ * checkerboard, concentric rings. Feature sizes are relative to the shorter side, so a mode looks alike at
+ * every size. Edges are soft (coverage from the distance to the edge), which also keeps a discriminator from
+ * winning on edge sharpness alone.
  */
 import type { Raster } from './resample';
 import { mixSeed, rng } from './random';
@@ -19,6 +20,20 @@ const MAX_SIDE = 96;
 
 type RGB = [number, number, number];
 
+/**
+ * Each mode has its own colour family (hue ± HUE_JITTER, saturation and value ranges), so that colour, which a
+ * GAN learns first, already tells the modes apart, and shape follows: discs are warm on a cool gradient,
+ * stripes green on dark magenta, checkers near-white on near-black, rings cyan on dark red.
+ */
+type Tone = [hue: number, saturation: [number, number], value: [number, number]];
+const PALETTES: Record<ProceduralMode, { bright: Tone; dark: Tone }> = {
+  discs: { bright: [0.1, [0.7, 1], [0.85, 1]], dark: [0.62, [0.4, 0.8], [0.1, 0.3]] },
+  stripes: { bright: [0.33, [0.6, 1], [0.75, 1]], dark: [0.83, [0.4, 0.8], [0.1, 0.3]] },
+  checkers: { bright: [0.15, [0, 0.15], [0.85, 1]], dark: [0.6, [0, 0.3], [0.02, 0.15]] },
+  rings: { bright: [0.52, [0.6, 1], [0.8, 1]], dark: [0.98, [0.5, 0.9], [0.15, 0.35]] },
+};
+const HUE_JITTER = 0.06;
+
 function hsv(h: number, s: number, v: number): RGB {
   const f = (n: number) => {
     const k = (n + h * 6) % 6;
@@ -31,9 +46,10 @@ function between(r: () => number, lo: number, hi: number): number {
   return lo + (hi - lo) * r();
 }
 
-/** Coverage of a soft edge at signed distance `d` pixels (positive inside). */
-function coverage(d: number): number {
-  return d >= 0.5 ? 1 : d <= -0.5 ? 0 : d + 0.5;
+/** Coverage of an edge `soft` pixels wide at signed distance `d` pixels (positive inside). */
+function coverage(d: number, soft: number): number {
+  const t = d / soft;
+  return t >= 0.5 ? 1 : t <= -0.5 ? 0 : t + 0.5;
 }
 
 export interface ProceduralImage {
@@ -63,15 +79,18 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
   const { width, height } = dimensions(r);
   const mode = proceduralMode(index);
   const short = Math.min(width, height);
-  const hue = r();
-  const bright = hsv(hue, between(r, 0.6, 1), between(r, 0.8, 1));
-  const dark = hsv((hue + between(r, 0.3, 0.7)) % 1, between(r, 0.4, 1), between(r, 0.1, 0.45));
+  const p = PALETTES[mode];
+  const jitter = () => between(r, -HUE_JITTER, HUE_JITTER);
+  const bright = hsv((p.bright[0] + jitter() + 1) % 1, between(r, ...p.bright[1]), between(r, ...p.bright[2]));
+  const dark = hsv((p.dark[0] + jitter() + 1) % 1, between(r, ...p.dark[1]), between(r, ...p.dark[2]));
   const angle = between(r, 0, Math.PI);
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
-  const cx = width / 2 + between(r, -0.15, 0.15) * short;
-  const cy = height / 2 + between(r, -0.15, 0.15) * short;
-  const period = short * between(r, 0.25, 0.45);
+  const cx = width / 2 + between(r, -0.1, 0.1) * short;
+  const cy = height / 2 + between(r, -0.1, 0.1) * short;
+  const period = short * between(r, 0.3, 0.45);
+  // soft edges, a fixed share of the image: about 1.5 pixels once resized to 32
+  const soft = short / 20;
 
   // alpha: how much of `bright` (0…1) each pixel gets, sampled at pixel centres
   const alpha = new Float32Array(width * height);
@@ -79,15 +98,15 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
   const TWO_PI = 2 * Math.PI;
   switch (mode) {
     case 'discs': {
-      second = hsv((hue + between(r, 0.25, 0.75)) % 1, between(r, 0.2, 0.6), between(r, 0.15, 0.4));
-      const radius = short * between(r, 0.2, 0.34);
-      for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) alpha[i] = coverage(radius - Math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2));
+      second = hsv((p.dark[0] + 0.15 + jitter() + 1) % 1, between(r, ...p.dark[1]), between(r, 0.25, 0.45));
+      const radius = short * between(r, 0.24, 0.34);
+      for (let y = 0, i = 0; y < height; y++) for (let x = 0; x < width; x++, i++) alpha[i] = coverage(radius - Math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2), soft);
       break;
     }
     case 'stripes':
       // a square wave; sin(2πu)·period/2π is the distance to the nearest edge near the edge
       for (let y = 0, i = 0; y < height; y++) {
-        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.sin((TWO_PI * ((x + 0.5) * cos + (y + 0.5) * sin)) / period) * period) / TWO_PI);
+        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.sin((TWO_PI * ((x + 0.5) * cos + (y + 0.5) * sin)) / period) * period) / TWO_PI, soft);
       }
       break;
     case 'checkers': {
@@ -99,14 +118,14 @@ export function proceduralImage(seed: number, index: number): ProceduralImage {
           const du = (Math.sin((Math.PI * (dx * cos + dy * sin)) / cell) * cell) / Math.PI;
           const dv = (Math.sin((Math.PI * (dy * cos - dx * sin)) / cell) * cell) / Math.PI;
           // inside where du and dv have the same sign; the distance to the nearest edge is the smaller one
-          alpha[i] = coverage(Math.sign(du * dv) * Math.min(Math.abs(du), Math.abs(dv)));
+          alpha[i] = coverage(Math.sign(du * dv) * Math.min(Math.abs(du), Math.abs(dv)), soft);
         }
       }
       break;
     }
     case 'rings':
       for (let y = 0, i = 0; y < height; y++) {
-        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.cos((TWO_PI * Math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2)) / period) * period) / TWO_PI);
+        for (let x = 0; x < width; x++, i++) alpha[i] = coverage((Math.cos((TWO_PI * Math.sqrt((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2)) / period) * period) / TWO_PI, soft);
       }
       break;
   }
