@@ -5,7 +5,10 @@
  * Both are rebuilt on the wasm backend's own XNNPACK kernels (Conv2D, BatchMatMul), which run at ~14 GMAC/s on one
  * core with SIMD. What is left around them is data movement, done here in JS on the wasm heap: the backend's own
  * StridedSlice, Gather, Reverse, DepthToSpace and rank-5+ Transpose build an index vector per element (10–40 ns an
- * element), a JS copy loop takes 1.5–4 ns.
+ * element), a JS copy loop takes 1.5–4 ns, a memmove of a run of channels less.
+ *
+ * A few shipped kernels that a training step leans on get a faster path for its cases (Identity, LeakyRelu,
+ * Greater, Sum/Mean over N, H, W) and Conv2D a fix (its 'same' padding with a stride larger than the kernel).
  *
  * The kernels call other kernels directly, as tfjs's own kernels do: outside the engine, nothing is taped or
  * tracked, so every intermediate is disposed here.
@@ -26,8 +29,9 @@ interface ConvAttrs {
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here: tensors on the wasm heap, read and written in place. */
 interface WasmBackend extends KernelBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32' | 'bool'): TensorInfo;
+  /** Float32Array for float32 tensors, Uint8Array for bool */
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Uint8Array;
 }
 
 class Calls {
@@ -55,7 +59,7 @@ class Calls {
   }
   /** a view of `t` on the wasm heap, valid until the next allocation (which may grow, and so detach, the heap) */
   heap(t: TensorInfo): Float32Array {
-    return this.backend.typedArrayFromHeap(t);
+    return this.backend.typedArrayFromHeap(t) as Float32Array;
   }
   /** x[begin : begin + size] per axis, zero where that window passes x's edges (begin may be negative) */
   window(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
@@ -73,6 +77,15 @@ class Calls {
       y = this.run('PadV2', { x: y }, { paddings: before.map((p, i) => [p, after[i]]), constantValue: 0 });
     }
     return y;
+  }
+  /** disposes these intermediates now rather than at the end */
+  release(...ts: TensorInfo[]): void {
+    for (const t of ts) {
+      const i = this.temps.indexOf(t);
+      if (i < 0) continue;
+      this.temps.splice(i, 1);
+      this.backend.disposeData(t.dataId);
+    }
   }
   /** disposes every intermediate but `result` */
   finish(result: TensorInfo): TensorInfo {
@@ -112,6 +125,11 @@ function geometry(tf: TF, xShape: Shape4, filterShape: Shape4, a: ConvAttrs): Co
   };
 }
 
+/** dy cut or zero-padded to the forward convolution's output size, which is all the cpu backend reads of it */
+function fitted(c: Calls, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  return c.window(dy, [0, 0, 0, 0], [g.n, g.oh, g.ow, g.co]);
+}
+
 const toNHWC = [0, 2, 3, 1];
 const toNCHW = [0, 3, 1, 2];
 
@@ -119,60 +137,121 @@ const toNCHW = [0, 3, 1, 2];
 // Conv2DBackpropFilter
 
 /**
- * cols[(kh,kw,ci), (n,oh,ow)] = x[n, oh·sh + kh − top, ow·sw + kw − left, ci], 0 outside x: im2col, transposed so
- * the matmul below needs no transpose. A few rows of dy at a time, so the strided reads of x stay in cache.
+ * For each filter tap (kh, kw) and output position m = (n, oh, ow): where in x (NHWC, channel 0) that tap reads,
+ * or −1 in the padding. Computed once per geometry (a training run has a handful), and kept up to 16M entries.
  */
-function im2colT(c: Calls, x: TensorInfo, g: ConvGeometry): TensorInfo {
-  const { n, h, w, ci, kh, kw, sh, sw, oh, ow, top, left } = g;
-  const m = n * oh * ow;
-  const out = c.output([kh * kw * ci, m]);
-  const src = c.heap(x);
-  const dst = c.heap(out);
-  const rowsPerBlock = Math.max(1, Math.floor(128 / ow));
-  const step = sw * ci;
-  for (let b = 0; b < n; b++) {
-    for (let r0 = 0; r0 < oh; r0 += rowsPerBlock) {
-      const r1 = Math.min(oh, r0 + rowsPerBlock);
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          // the output columns whose input column q·sw + j − left lies inside x
-          const q0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
-          const q1 = Math.max(q0, Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
-          for (let k = 0; k < ci; k++) {
-            let o = ((i * kw + j) * ci + k) * m + (b * oh + r0) * ow;
-            for (let r = r0; r < r1; r++) {
-              const ih = r * sh + i - top;
-              if (ih < 0 || ih >= h) {
-                dst.fill(0, o, o + ow);
-                o += ow;
-                continue;
-              }
-              let q = 0;
-              for (; q < q0; q++) dst[o++] = 0;
-              let s = ((b * h + ih) * w + q0 * sw + j - left) * ci + k;
-              for (; q < q1; q++, s += step) dst[o++] = src[s];
-              for (; q < ow; q++) dst[o++] = 0;
+class Im2colPlans {
+  private readonly plans = new Map<string, Int32Array>();
+  private size = 0;
+
+  get(g: ConvGeometry): Int32Array {
+    const key = [g.n, g.h, g.w, g.ci, g.kh, g.kw, g.sh, g.sw, g.oh, g.ow, g.top, g.left].join(' ');
+    let plan = this.plans.get(key);
+    if (plan) return plan;
+    const { n, h, w, ci, kh, kw, sh, sw, oh, ow, top, left } = g;
+    plan = new Int32Array(kh * kw * n * oh * ow);
+    let p = 0;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let b = 0; b < n; b++) {
+          for (let r = 0; r < oh; r++) {
+            const ih = r * sh + i - top;
+            for (let q = 0; q < ow; q++) {
+              const iw = q * sw + j - left;
+              plan[p++] = ih < 0 || ih >= h || iw < 0 || iw >= w ? -1 : ((b * h + ih) * w + iw) * ci;
             }
           }
         }
+      }
+    }
+    const budget = 1 << 24;
+    for (const [k, old] of this.plans) {
+      if (this.size + plan.length <= budget) break;
+      this.plans.delete(k);
+      this.size -= old.length;
+    }
+    if (this.size + plan.length <= budget) {
+      this.plans.set(key, plan);
+      this.size += plan.length;
+    }
+    return plan;
+  }
+}
+
+/**
+ * cols[(kh,kw,ci), m] = x[n, oh·sh + kh − top, ow·sw + kw − left, ci] for m = (n, oh, ow), 0 outside x, of the
+ * g.n images from float `from` of x: im2col,
+ * transposed so the matmul below needs no transpose. The taps of the first sh filter rows are gathered, 128
+ * positions at a time so the strided reads of x stay in L1; a tap sh rows further down reads what the tap above it
+ * reads one output row later, so its rows are a copy (memmove), but for each image's last output row.
+ */
+function im2colT(c: Calls, x: TensorInfo, from: number, g: ConvGeometry, plan: Int32Array): TensorInfo {
+  const { n, kh, kw, ci, sh, oh, ow } = g;
+  const m = n * oh * ow;
+  const taps = kh * kw;
+  const out = c.output([taps * ci, m]);
+  const src = c.heap(x).subarray(from);
+  const dst = c.heap(out);
+  const gather = (t: number, k: number, p0: number, p1: number) => {
+    let o = (t * ci + k) * m + p0;
+    for (let p = t * m + p0; p < t * m + p1; p++) {
+      const s = plan[p];
+      dst[o++] = s < 0 ? 0 : src[s + k];
+    }
+  };
+  const direct = Math.min(kh, sh) * kw;
+  for (let p0 = 0; p0 < m; p0 += 128) {
+    const p1 = Math.min(m, p0 + 128);
+    for (let t = 0; t < direct; t++) for (let k = 0; k < ci; k++) gather(t, k, p0, p1);
+  }
+  const heap = new Float32Array(dst.buffer);
+  const base = dst.byteOffset >> 2;
+  const image = oh * ow;
+  for (let t = direct; t < taps; t++) {
+    const above = t - sh * kw;
+    for (let k = 0; k < ci; k++) {
+      const to = base + (t * ci + k) * m;
+      const from = base + (above * ci + k) * m;
+      for (let b = 0; b < n; b++) {
+        heap.copyWithin(to + b * image, from + b * image + ow, from + (b + 1) * image);
+        gather(t, k, (b + 1) * image - ow, (b + 1) * image);
       }
     }
   }
   return out;
 }
 
+/** the most im2col columns one matmul takes: bounds the memory a large batch needs (32 MB) */
+const COLS_BUDGET = 1 << 23;
+
 /**
- * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + kh − top, ow·sw + kw − left, ci] · dy[n,oh,ow,co]: one matmul of the
- * transposed im2col with dy. dy is the right operand because XNNPACK repacks that one on every call (5 ns an
- * element), and dy is the smaller.
+ * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + kh − top, ow·sw + kw − left, ci] · dy[n,oh,ow,co]: matmuls of the
+ * transposed im2col with dy, a few images at a time. dy is the right operand because XNNPACK repacks that one on
+ * every call (5 ns an element), and dy is the smaller.
  */
-function filterGrad(c: Calls, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
-  const m = g.n * g.oh * g.ow;
+function filterGrad(c: Calls, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, plans: Im2colPlans): TensorInfo {
   const k = g.kh * g.kw * g.ci;
-  const cols = im2colT(c, x, g);
-  const dw = c.run('BatchMatMul', { a: c.reshape(cols, [1, k, m]), b: c.reshape(dy, [1, m, g.co]) },
-    { transposeA: false, transposeB: false });
-  return c.reshape(dw, [g.kh, g.kw, g.ci, g.co]);
+  const perImage = g.oh * g.ow;
+  const chunk = Math.max(1, Math.min(g.n, Math.floor(COLS_BUDGET / (k * perImage))));
+  let dw: TensorInfo | null = null;
+  for (let b0 = 0; b0 < g.n; b0 += chunk) {
+    const part = { ...g, n: Math.min(chunk, g.n - b0) };
+    const m = part.n * perImage;
+    const cols = im2colT(c, x, b0 * g.h * g.w * g.ci, part, plans.get(part));
+    const dyPart = part.n === g.n ? dy : c.run('Slice', { x: dy }, { begin: [b0, 0, 0, 0], size: [part.n, g.oh, g.ow, g.co] });
+    const a = c.reshape(cols, [1, k, m]);
+    const b = c.reshape(dyPart, [1, m, g.co]);
+    const product = c.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+    c.release(a, b, cols, ...(dyPart === dy ? [] : [dyPart]));
+    if (dw) {
+      const sum = c.run('Add', { a: dw, b: product });
+      c.release(dw, product);
+      dw = sum;
+    } else {
+      dw = product;
+    }
+  }
+  return c.reshape(dw!, [g.kh, g.kw, g.ci, g.co]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -219,28 +298,46 @@ function phaseConv(c: Calls, dy: TensorInfo, f: TensorInfo, g: ConvGeometry, q0y
 
 /**
  * F[u, v, co, (phase, ci)] = W[ry + sh·(ty − 1 − u), rx + sw·(tx − 1 − v), ci, co] for each phase (ry, rx) listed,
- * 0 where that tap is past the filter's edge.
+ * 0 where that tap is past the filter's edge: per tap a [ci, co] → [co, ci] transpose, in 16-wide tiles of co.
  */
 function flippedFilter(W: Float32Array, F: Float32Array, g: ConvGeometry, ty: number, tx: number, phases: [number, number][]): void {
   const { kh, kw, ci, co, sh, sw } = g;
-  let o = 0;
+  const rowLen = phases.length * ci;
   for (let u = 0; u < ty; u++) {
     for (let v = 0; v < tx; v++) {
-      for (let oc = 0; oc < co; oc++) {
-        for (const [ry, rx] of phases) {
-          const i = ry + sh * (ty - 1 - u);
-          const j = rx + sw * (tx - 1 - v);
-          if (i >= kh || j >= kw) {
-            F.fill(0, o, o + ci);
-            o += ci;
-            continue;
-          }
-          let s = (i * kw + j) * ci * co + oc;
-          for (let k = 0; k < ci; k++, s += co) F[o++] = W[s];
+      const tapBase = (u * tx + v) * co * rowLen;
+      phases.forEach(([ry, rx], ph) => {
+        const i = ry + sh * (ty - 1 - u);
+        const j = rx + sw * (tx - 1 - v);
+        const out = tapBase + ph * ci;
+        if (i >= kh || j >= kw) {
+          for (let oc = 0; oc < co; oc++) F.fill(0, out + oc * rowLen, out + oc * rowLen + ci);
+          return;
         }
-      }
+        const from = (i * kw + j) * ci * co;
+        for (let oc0 = 0; oc0 < co; oc0 += 16) {
+          const oc1 = Math.min(co, oc0 + 16);
+          for (let k = 0; k < ci; k++) {
+            let s = from + k * co + oc0;
+            for (let oc = oc0; oc < oc1; oc++) F[out + oc * rowLen + k] = W[s++];
+          }
+        }
+      });
     }
   }
+}
+
+/** Copies runs of floats between tensors on one wasm heap: memmove for long runs, a loop for short ones. */
+function runCopier(dst: Float32Array, src: Float32Array, len: number): (o: number, s: number) => void {
+  if (len < 16) {
+    return (o, s) => {
+      for (let k = 0; k < len; k++) dst[o + k] = src[s + k];
+    };
+  }
+  const heap = new Float32Array(dst.buffer);
+  const d = dst.byteOffset >> 2;
+  const from = src.byteOffset >> 2;
+  return (o, s) => heap.copyWithin(d + o, from + s, from + s + len);
 }
 
 /**
@@ -304,7 +401,7 @@ function inputGrad(c: Calls, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry
 
   const phases: [number, number][] = [];
   for (let ry = 0; ry < sh; ry++) for (let rx = 0; rx < sw; rx++) phases.push([ry, rx]);
-  const [f] = cache.get(filter, `all ${sh}x${sw}`, (alloc) => {
+  const [f] = cache.get(filter, `${filter.shape} all ${sh}x${sw}`, (alloc) => {
     const t = alloc([ty, tx, co, phases.length * ci]);
     flippedFilter(c.heap(filter), c.heap(t), g, ty, tx, phases);
   });
@@ -316,14 +413,14 @@ function inputGrad(c: Calls, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry
   const src = c.heap(z);
   const dst = c.heap(dx);
   const zc = phases.length * ci;
+  const copy = runCopier(dst, src, ci);
   let o = 0;
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {
       const zRow = (b * qy + Math.floor((y + top) / sh) - qMin) * qx;
       const ry = (y + top) % sh;
-      for (let x = 0; x < w; x++) {
-        let s = (zRow + Math.floor((x + left) / sw) - pMin) * zc + (ry * sw + ((x + left) % sw)) * ci;
-        for (let k = 0; k < ci; k++) dst[o++] = src[s++];
+      for (let x = 0; x < w; x++, o += ci) {
+        copy(o, (zRow + Math.floor((x + left) / sw) - pMin) * zc + (ry * sw + ((x + left) % sw)) * ci);
       }
     }
   }
@@ -334,7 +431,7 @@ function inputGradByPhase(c: Calls, dy: TensorInfo, filter: TensorInfo, g: ConvG
   const { n, h, w, ci, co, sh, sw } = g;
   const live = rows.flatMap((y) => cols.map((x) => ({ y, x }))).filter(({ y, x }) => y.count > 0 && x.count > 0);
   const convolved = live.filter(({ y, x }) => y.taps > 0 && x.taps > 0);
-  const key = `each ${sh}x${sw}: ${convolved.map(({ y, x }) => `${y.r},${x.r}`).join(' ')}`;
+  const key = `${filter.shape} each ${sh}x${sw}: ${convolved.map(({ y, x }) => `${y.r},${x.r}`).join(' ')}`;
   const fs = cache.get(filter, key, (alloc) => {
     for (const { y, x } of convolved) {
       const t = alloc([y.taps, x.taps, co, ci]);
@@ -347,19 +444,120 @@ function inputGradByPhase(c: Calls, dy: TensorInfo, filter: TensorInfo, g: ConvG
   // a phase with no filter taps (a kernel smaller than its stride) leaves its rows 0
   if (convolved.length < live.length) dst.fill(0);
   convolved.forEach(({ y, x }, i) => {
-    const src = c.heap(zs[i]);
-    const gap = (sw - 1) * ci;
+    const copy = runCopier(dst, c.heap(zs[i]), ci);
     let s = 0;
     for (let b = 0; b < n; b++) {
       for (let r = 0; r < y.count; r++) {
         let o = ((b * h + y.first + r * sh) * w + x.first) * ci;
-        for (let q = 0; q < x.count; q++, o += gap) {
-          for (let k = 0; k < ci; k++) dst[o++] = src[s++];
-        }
+        for (let q = 0; q < x.count; q++, o += sw * ci, s += ci) copy(o, s);
       }
     }
   });
   return dx;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// leakyRelu's forward, and the Greater of its backward (where(x > 0, dy, α·dy)): wasm's LeakyRelu and Greater take
+// ~5 ns an element, these branch-free JS loops ~3. Only float32 (and for Greater, same-shape or scalar) cases are
+// served here; the shipped kernels get the rest. (wasm's Select is already as fast as a JS loop.)
+
+type KernelArgs = Parameters<KernelConfig['kernelFunc']>[0];
+/** a kernel's fast path: its result, or null to leave the call to the shipped kernel (which it may also call) */
+type FastPath = (args: KernelArgs, shipped: KernelConfig['kernelFunc']) => TensorInfo | null;
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+const leakyRelu: FastPath = ({ inputs, attrs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype !== 'float32') return null;
+  const wasm = backend as WasmBackend;
+  const out = wasm.makeOutput(x.shape, 'float32');
+  const src = wasm.typedArrayFromHeap(x);
+  const dst = wasm.typedArrayFromHeap(out);
+  // wasm multiplies by α in float32: the float64 product of two float32 values rounds to the same float32
+  const factor = new Float64Array([1, Math.fround((attrs as { alpha: number }).alpha)]);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    dst[i] = v * factor[+(v < 0)];
+  }
+  return out;
+};
+
+/** Greater of a float32 tensor and a scalar or a tensor of its shape */
+const greater: FastPath = ({ inputs, backend }) => {
+  const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+  const scalar = b.shape.every((d) => d === 1) && b.shape.length <= a.shape.length;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !(scalar || sameShape(a.shape, b.shape))) return null;
+  const wasm = backend as WasmBackend;
+  const out = wasm.makeOutput(a.shape, 'bool');
+  const x = wasm.typedArrayFromHeap(a);
+  const y = wasm.typedArrayFromHeap(b);
+  const dst = wasm.typedArrayFromHeap(out);
+  if (scalar) {
+    const v = y[0];
+    for (let i = 0; i < x.length; i++) dst[i] = +(x[i] > v);
+  } else {
+    for (let i = 0; i < x.length; i++) dst[i] = +(x[i] > y[i]);
+  }
+  return out;
+};
+
+/**
+ * Sum/Mean of an NHWC float32 tensor over [1, 2] or [0, 1, 2] (batch norm's statistics, and the gradients of its
+ * broadcasts): wasm's Sum/Mean transpose the reduced axes innermost first (2–3 ns an element); XNNPACK's average
+ * pooling over the whole H×W, then the few [N, C] values in JS, takes ~0.3 ns, and rounds less (its partial sums
+ * are shorter than one float32 running sum).
+ */
+function spatialReduction(tf: TF, kind: 'sum' | 'mean'): FastPath {
+  return ({ inputs, attrs, backend }) => {
+    const { x } = inputs as { x: TensorInfo };
+    const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+    if (x.dtype !== 'float32' || x.shape.length !== 4) return null;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q).join();
+    if (axes !== '1,2' && axes !== '0,1,2') return null;
+    const [n, h, w, ch] = x.shape;
+    if (h * w === 1 || n * h * w * ch === 0) return null;
+    return withCalls(tf, backend as KernelBackend, (c) => {
+      const pooled = c.run('AvgPool', { x }, { filterSize: [h, w], strides: 1, pad: 'valid' });
+      const overBatch = axes === '0,1,2';
+      const out = c.output(keepDims ? [overBatch ? 1 : n, 1, 1, ch] : overBatch ? [ch] : [n, ch]);
+      const src = c.heap(pooled);
+      const dst = c.heap(out);
+      if (!overBatch) {
+        const scale = kind === 'sum' ? h * w : 1;
+        for (let i = 0; i < n * ch; i++) dst[i] = src[i] * scale;
+      } else {
+        const scale = kind === 'sum' ? h * w : 1 / n;
+        for (let k = 0; k < ch; k++) {
+          let acc = 0;
+          for (let b = 0; b < n; b++) acc += src[b * ch + k];
+          dst[k] = acc * scale;
+        }
+      }
+      return out;
+    });
+  };
+}
+
+/**
+ * Conv2D with 'same' padding where the stride leaves input rows or columns unread (kernel 2, stride 3): wasm hands
+ * XNNPACK its TensorFlow-SAME mode, whose total padding (out − 1)·s + k − in is then negative, and the output
+ * comes back all zeros. The same convolution with that padding spelled out (clamped at 0, as tfjs computes it)
+ * is right.
+ */
+function sameAsExplicitPadding(tf: TF): FastPath {
+  return ({ inputs, attrs, backend }, shipped) => {
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as ConvAttrs & { dilations: number | [number, number] };
+    if (a.pad !== 'same' || a.dataFormat === 'NCHW') return null;
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, a.strides, a.dilations, 'same', a.dimRoundingMode);
+    const short = (out: number, s: number, k: number, d: number, size: number) => (out - 1) * s + (k - 1) * d + 1 < size;
+    if (!short(info.outHeight, info.strideHeight, info.filterHeight, info.dilationHeight, info.inHeight)
+      && !short(info.outWidth, info.strideWidth, info.filterWidth, info.dilationWidth, info.inWidth)) return null;
+    const { top, bottom, left, right } = info.padInfo;
+    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    return shipped({ inputs, backend, attrs: { ...attrs, pad } }) as TensorInfo;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -369,17 +567,21 @@ const OURS = 'dcganLabTraining';
 
 /**
  * Registers, for the 'wasm' backend, the kernels a DCGAN training step needs that tfjs-backend-wasm 4.22 lacks
- * (Conv2DBackpropFilter) or ships as a scalar loop (Conv2DBackpropInput, replaced). Call it after
- * `@tensorflow/tfjs-backend-wasm` is imported; it may be called again. Returns the kernel names served here.
+ * (Conv2DBackpropFilter) or ships as a scalar loop (Conv2DBackpropInput, replaced); an Identity that shares data
+ * instead of copying it; faster paths for LeakyRelu, Greater, and Sum/Mean over N, H, W; and a fix for Conv2D with
+ * 'same' padding and a stride larger than the kernel (the shipped kernels keep all other cases of those five).
+ * Call it after `@tensorflow/tfjs-backend-wasm` is loaded, before or after the backend is initialized; calling it
+ * again changes nothing. Returns the names of the kernels served here.
  */
 export function registerWasmTrainingKernels(tf: TF): string[] {
+  const plans = new Im2colPlans();
   const caches = new WeakMap<KernelBackend, FlippedFilters>();
   const cacheFor = (backend: KernelBackend): FlippedFilters => {
     let cache = caches.get(backend);
     if (!cache) caches.set(backend, (cache = new FlippedFilters(backend as WasmBackend)));
     return cache;
   };
-  const configs: KernelConfig[] = [
+  const kernels: KernelConfig[] = [
     {
       kernelName: 'Conv2DBackpropFilter',
       backendName: 'wasm',
@@ -390,7 +592,8 @@ export function registerWasmTrainingKernels(tf: TF): string[] {
           const nchw = a.dataFormat === 'NCHW';
           const xs = nchw ? c.transpose(x, toNHWC) : x;
           const dys = nchw ? c.transpose(dy, toNHWC) : dy;
-          return filterGrad(c, xs, dys, geometry(tf, xs.shape as Shape4, a.filterShape, a));
+          const g = geometry(tf, xs.shape as Shape4, a.filterShape, a);
+          return filterGrad(c, xs, fitted(c, dys, g), g, plans);
         });
       },
     },
@@ -404,17 +607,49 @@ export function registerWasmTrainingKernels(tf: TF): string[] {
           const nchw = a.dataFormat === 'NCHW';
           const s = a.inputShape;
           const g = geometry(tf, nchw ? [s[0], s[2], s[3], s[1]] : s, filter.shape as Shape4, a);
-          const dx = inputGrad(c, nchw ? c.transpose(dy, toNHWC) : dy, filter, g, cacheFor(backend as KernelBackend));
+          const dx = inputGrad(c, fitted(c, nchw ? c.transpose(dy, toNHWC) : dy, g), filter, g, cacheFor(backend as KernelBackend));
           return nchw ? c.transpose(dx, toNCHW) : dx;
         });
       },
     },
+    {
+      // Shares the input's data, as the cpu backend's Identity does; wasm's copies it, and gradients clone a lot.
+      kernelName: 'Identity',
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x } = inputs as { x: TensorInfo };
+        (backend as KernelBackend).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      },
+    },
   ];
-  for (const config of configs) {
-    const current = tf.getKernel(config.kernelName, 'wasm') as (KernelConfig & { [OURS]?: true }) | undefined;
-    if (current?.[OURS]) continue;
-    if (current) tf.unregisterKernel(config.kernelName, 'wasm');
+  const fastPaths: [string, FastPath][] = [
+    ['LeakyRelu', leakyRelu],
+    ['Greater', greater],
+    ['Sum', spatialReduction(tf, 'sum')],
+    ['Mean', spatialReduction(tf, 'mean')],
+    ['Conv2D', sameAsExplicitPadding(tf)],
+  ];
+  const current = (name: string) => tf.getKernel(name, 'wasm') as (KernelConfig & { [OURS]?: true }) | undefined;
+  const install = (config: KernelConfig) => {
+    if (current(config.kernelName)) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel({ ...config, [OURS]: true } as KernelConfig);
+  };
+  for (const config of kernels) if (!current(config.kernelName)?.[OURS]) install(config);
+  const served = kernels.map((k) => k.kernelName);
+  for (const [name, fast] of fastPaths) {
+    const shipped = current(name);
+    if (!shipped) continue;
+    served.push(name);
+    if (shipped[OURS]) continue;
+    install({
+      kernelName: name,
+      backendName: 'wasm',
+      // the shipped kernel binds its wasm function in setupFunc, when the backend initializes
+      setupFunc: shipped.setupFunc,
+      disposeFunc: shipped.disposeFunc,
+      kernelFunc: (args) => fast(args, shipped.kernelFunc) ?? shipped.kernelFunc(args),
+    });
   }
-  return configs.map((k) => k.kernelName);
+  return served;
 }
