@@ -295,13 +295,15 @@ async function main(): Promise<void> {
   console.log(`tfjs ${tf.version_core} wasm (${simd ? 'SIMD' : 'no SIMD'}, ${getThreadsCount()} thread); kernels from wasmKernels.ts: ${kernels.join(', ')}`);
   console.log(`DCGAN 64×64, batch ${B}, ngf = ndf = ${NGF}, nz = ${NZ}; ${os.cpus().length} CPU cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 
-  kernelTable();
-
   const m = makeModel();
   const real = tf.randomUniform([B, SIZE, SIZE, 3], -1, 1) as T4;
   const z = tf.randomNormal([B, NZ]) as tf.Tensor2D;
   const optD = new Adam();
   const optG = new Adam();
+  // warm-up: the JIT, XNNPACK's operators and the kernels' plans, so the first row of the table is not the slowest
+  for (let i = 0; i < 3; i++) trainStep(m, real, z, optD, optG);
+
+  kernelTable();
   const ours = tfjsStepSpeed(m, real, z, optD, optG);
   await stepProfile(m, real, z, optD, optG);
 

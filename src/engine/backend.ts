@@ -120,7 +120,7 @@ const ATTEMPTS: Record<BackendName, Attempt> = {
     await runTestOp(tf);
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = wasm.getThreadsCount();
-    return { tf, device: `CPU (WebAssembly${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'})`, notes: added.length ? [`wasm: added gradient kernels ${added.join(', ')}`] : [] };
+    return { tf, device: `CPU (WebAssembly${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'})`, notes: added.length ? [`wasm: DCGAN Lab kernels (missing gradients and faster paths): ${added.join(', ')}`] : [] };
   },
 
   async cpu(load) {

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../../src/engine/wasmKernels';
+import { mulberry32 } from '../../support/mutate';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -65,8 +66,9 @@ function assertSame(wasm: tf.Tensor, cpu: tf.Tensor, what: string, ulp = false):
   b.forEach((v, i) => assert.ok(Object.is(a[i], v) || near(a[i], v), `${what}: [${i}] is ${a[i]}, cpu ${v}`));
 }
 
-let seed = 1;
-const values = (shape: number[]) => Array.from(tf.randomNormal(shape, 0, 1, 'float32', seed++).dataSync());
+const random = mulberry32(1);
+/** uniform in [−1.7, 1.7) (unit variance), as a Float32Array: tfjs's randomNormal is slow for millions */
+const values = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() * 2 - 1) * Math.sqrt(3));
 
 /**
  * A convolution and everything tfjs derives from it: y = conv2d(x, W), its gradients with respect to x
@@ -96,9 +98,9 @@ async function checkConvolution(xShape: Shape4, k: [number, number], ci: number,
 
 test('registers the training kernels and serves them from then on; a second call changes nothing', () => {
   assert.deepEqual(served, ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'LeakyRelu', 'Greater', 'Sum', 'Mean', 'Conv2D']);
-  const before = served.map((k) => tf.getKernel(k, 'wasm'));
+  const registered = served.map((k) => tf.getKernel(k, 'wasm'));
   assert.deepEqual(registerWasmTrainingKernels(tf), served);
-  served.forEach((k, i) => assert.equal(tf.getKernel(k, 'wasm'), before[i], `${k} was registered again`));
+  served.forEach((k, i) => assert.equal(tf.getKernel(k, 'wasm'), registered[i], `${k} was registered again`));
 });
 
 test('convolution gradients: kernels 1–5, strides 1–3, valid / same / numeric / explicit padding', async () => {
@@ -134,7 +136,20 @@ test('convolution gradients at DCGAN shapes: both ways of computing dx (one conv
   await checkConvolution([2, 8, 8, 32], [4, 4], 32, 64, 2, 1); // dx by phase
   await checkConvolution([3, 4, 4, 64], [4, 4], 64, 1, 1, 0); // D's last layer; G's first: dy is 1×1
   await checkConvolution([2, 2, 2, 5], [4, 4], 5, 6, 2, 'same'); // 1×1 output from 'same' padding
-  await checkConvolution([6, 64, 64, 128], [4, 4], 128, 2, 2, 1); // dW over 2 batches of images (32 MB of im2col each)
+});
+
+test('dW of a batch whose im2col passes 32 MB, computed over images 0–4 then 5, is their sum', async () => {
+  // (the cpu backend takes seconds on this size; one-chunk dW is checked against it above)
+  await tf.setBackend('wasm');
+  const x = tf.tensor4d(values([6, 40, 40, 256]), [6, 40, 40, 256]);
+  const dy = tf.tensor4d(values([6, 20, 20, 2]), [6, 20, 20, 2]);
+  const attrs = { strides: 2, pad: 1, dataFormat: 'NHWC', filterShape: [4, 4, 256, 2] };
+  const dW = (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel('Conv2DBackpropFilter', { x: a, dy: b }, attrs) as tf.Tensor;
+  const whole = dW(x, dy);
+  const parts = tf.add(dW(tf.slice(x, 0, 5), tf.slice(dy, 0, 5)), dW(tf.slice(x, 5, 1), tf.slice(dy, 5, 1)));
+  assertClose(whole, parts, 'dW');
+  tf.dispose([x, dy, whole, parts]);
+  await tf.setBackend('cpu');
 });
 
 test('dilated convolutions run on wasm as before (tfjs has no gradients for them)', async () => {
@@ -189,12 +204,14 @@ test('repeated dx through one filter reuses its flipped copies; they are freed a
   run(w1).dispose();
   assert.equal(backend.numDataIds(), baseline);
   // the same data as another filter shape is another filter
-  const other = tf.reshape(w1, [4, 4, 16, 8]) as tf.Tensor4D;
+  const w2 = tf.randomNormal([4, 4, 8, 16]) as tf.Tensor4D;
+  run(w2).dispose();
+  const other = tf.reshape(w2, [4, 4, 16, 8]) as tf.Tensor4D;
   const dy2 = tf.randomNormal([2, 4, 4, 8]) as tf.Tensor4D;
   const viaView = tf.conv2dTranspose(dy2, other, [2, 8, 8, 16], 2, 1);
   const viaCopy = tf.conv2dTranspose(dy2, tf.add(other, 0) as tf.Tensor4D, [2, 8, 8, 16], 2, 1);
   assertSame(viaView, viaCopy, 'a reshaped filter');
-  tf.dispose([w1, dy, other, dy2, viaView, viaCopy]);
+  tf.dispose([w1, w2, dy, other, dy2, viaView, viaCopy]);
   await tf.setBackend('cpu');
 });
 
@@ -278,7 +295,7 @@ test('a tiny DCGAN D+G step: the same losses and gradients on wasm as on cpu', a
     gGamma0: [ngf * 2], gBeta0: [ngf * 2], gGamma1: [ngf], gBeta1: [ngf],
     d0: [4, 4, 3, ndf], d1: [4, 4, ndf, ndf * 2], d2: [4, 4, ndf * 2, 1], dGamma: [ndf * 2], dBeta: [ndf * 2],
   };
-  const init: Record<string, number[]> = {};
+  const init: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(shapes)) {
     init[name] = /Gamma/.test(name) ? values(shape).map((x) => 1 + 0.1 * x) : /Beta/.test(name) ? values(shape).map((x) => 0.1 * x) : values(shape).map((x) => 0.2 * x);
   }
