@@ -6,24 +6,7 @@
 import { builtinPair } from '../core/gan';
 import { loadBackend } from '../engine/backend';
 import { GanTrainer } from '../engine/ganTrainer';
-import type { BackendChoice } from '../engine/types';
-import { UsageError, parseArgs } from './main';
-
-const BACKENDS = ['auto', 'gpu', 'node', 'wasm', 'cpu'];
-
-export function intOption(args: ReturnType<typeof parseArgs>, name: string, dflt: number, min = 1, max = 1e9): number {
-  const v = args.options.get(name)?.at(-1);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${v}'`);
-  return n;
-}
-
-export function backendOption(args: ReturnType<typeof parseArgs>): BackendChoice {
-  const b = args.options.get('backend')?.at(-1) ?? 'auto';
-  if (!BACKENDS.includes(b)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${b}'`);
-  return b as BackendChoice;
-}
+import { UsageError, backendOption, intOption, parseArgs } from './main';
 
 export async function runBench(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['size', 'batch', 'ngf', 'steps', 'backend', 'warmup'], ['json']);

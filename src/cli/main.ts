@@ -2,6 +2,7 @@
  * `dcgan-lab check | train | bench`. This file parses the command line and dispatches; each command lives in
  * its own file. Exit codes: 0 all fits, 1 a shape error was found, 2 usage or file errors.
  */
+import type { BackendChoice } from '../engine/types';
 import { runBench } from './bench';
 import { runCheck } from './check';
 import { runEngine } from './engine';
@@ -68,6 +69,24 @@ export function parseArgs(argv: string[], valued: string[], flagNames: string[])
     }
   }
   return { positional, options, flags };
+}
+
+const BACKENDS = ['auto', 'gpu', 'node', 'wasm', 'cpu'];
+
+/** A whole-number option within [min, max], or its default. */
+export function intOption(args: ReturnType<typeof parseArgs>, name: string, dflt: number, min = 1, max = 1e9): number {
+  const v = args.options.get(name)?.at(-1);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
+/** `--backend auto|gpu|node|wasm|cpu` (train, bench). */
+export function backendOption(args: ReturnType<typeof parseArgs>): BackendChoice {
+  const b = args.options.get('backend')?.at(-1) ?? 'auto';
+  if (!BACKENDS.includes(b)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${b}'`);
+  return b as BackendChoice;
 }
 
 export async function main(argv: string[]): Promise<number> {

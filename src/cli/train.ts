@@ -9,8 +9,7 @@ import { loadPair, ModelRefused } from '../core/gan';
 import { splitArgv } from '../core/python/argv';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
 import { TrainingClient } from '../protocol/client';
-import { backendOption, intOption } from './bench';
-import { UsageError, parseArgs } from './main';
+import { UsageError, backendOption, intOption, parseArgs } from './main';
 
 export function defaultRunDir(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

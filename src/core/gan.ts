@@ -3,9 +3,10 @@
  * it goes through the very path a user's file does), or two classes of a PyTorch file. A pair whose shapes do
  * not fit is refused with the engine's own diagnostics; no training starts on it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileAnalysis, type AnalysisOptions } from './analysis';
+import { siblingModules } from './imports';
 import { PyException } from './python/errors';
 import type { ModuleLike } from './python/values';
 import { NotTrainable, trainableSpec, type NetSpec } from './trainable';
@@ -195,7 +196,6 @@ export interface PairRequest {
 export async function loadPair(r: PairRequest): Promise<GanPair> {
   if (!r.model) return builtinPair({ size: r.size || 64, channels: 3, nz: r.nz, ngf: r.ngf, ndf: r.ndf }, r.batch);
   const file = path.resolve(r.model.file);
-  const dir = path.dirname(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -204,10 +204,7 @@ export async function loadPair(r: PairRequest): Promise<GanPair> {
   }
   const pair = await filePair(file, text, {
     batch: r.batch, generator: r.model.generator, discriminator: r.model.discriminator, argv: r.model.argv,
-    resolveModule: (name) => {
-      const f = path.join(dir, `${name.replace(/^\.+/, '').replace(/\./g, '/')}.py`);
-      return existsSync(f) ? { file: f, text: readFileSync(f, 'utf8') } : null;
-    },
+    resolveModule: siblingModules(file),
   });
   if (r.size && r.size !== pair.size) {
     throw new ModelRefused(`${pair.description} makes ${pair.size}×${pair.size} images: size ${r.size} does not fit (leave the size out, or change the model)`, file, 0);

@@ -73,19 +73,19 @@ export function typeOf(m: ModuleLike): string {
   return m.k === 'torchmodule' ? m.type : m.cls.name;
 }
 
+/**
+ * `sum(p.numel() for p in m.parameters())`: over namedModules(), which visits a shared (or self-containing)
+ * submodule once, as PyTorch's parameters() does.
+ */
 export function paramCount(reg: TorchRegistry, m: ModuleLike): number | null {
-  if (m.k === 'object') {
-    let total = 0;
-    for (const c of m.modules.values()) {
-      const p = paramCount(reg, c);
-      if (p === null) return null;
-      total += p;
-    }
-    return total;
+  let total = 0;
+  for (const [, leaf] of namedModules(m)) {
+    if (leaf.k === 'object') continue;
+    const def = reg.modules.get(leaf.type);
+    if (leaf.why !== undefined || !def) return null;
+    total += def.parameters(leaf.cfg).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
   }
-  const def = reg.modules.get(m.type);
-  if (m.why !== undefined || !def) return null;
-  return def.parameters(m.cfg).reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+  return total;
 }
 
 export function shapeOf(v: Py | null): ShapeOut {

@@ -7,7 +7,6 @@
  * Shapes are PyTorch's (NCHW); how the engine lays tensors out is its own business.
  */
 import type { FileAnalysis } from './analysis';
-import { PyException } from './python/errors';
 import type { ModuleLike, Py, Shape, TensorVal, TorchModuleVal } from './python/values';
 import { tensor } from './python/values';
 import type { ConvCfg } from './torch/conv';
@@ -306,11 +305,4 @@ function moduleOp(m: TorchModuleVal, path: string, op: TapeOp): [NetOpKind, Tens
     default:
       throw refuse(`is not supported by the trainer. Supported: ${TRAINABLE_MODULES.join(', ')}`);
   }
-}
-
-/** A PyException from recording, as the trainer reports it. */
-export function describeFailure(e: unknown): string {
-  if (e instanceof NotTrainable) return e.message;
-  if (e instanceof PyException) return `${e.pyType}: ${e.message} (line ${e.line + 1})`;
-  return e instanceof Error ? e.message : String(e);
 }

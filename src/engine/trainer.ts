@@ -112,7 +112,7 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
       result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, result.steps, cfg);
       cb.onCheckpoint?.({ step: result.steps, file: ckpt });
     }
-    await exportRun(tf, trainer, fixedZ, fixedZEngine, pair, out, result);
+    await exportRun(tf, trainer, fixedZEngine, pair, out, result);
     return result;
   } finally {
     fixedZ.dispose();
@@ -165,7 +165,7 @@ async function loadCheckpoint(trainer: GanTrainer, dataset: Dataset, file: strin
   return Number(metadata.step);
 }
 
-async function exportRun(tf: TF, trainer: GanTrainer, z: Tensor, zEngine: Tensor, pair: GanPair, out: string, result: TrainResult): Promise<void> {
+async function exportRun(tf: TF, trainer: GanTrainer, zEngine: Tensor, pair: GanPair, out: string, result: TrainResult): Promise<void> {
   const state = (net: 'g' | 'd') => Object.fromEntries([...trainer.torchState(net)].map(([k, v]) => [k, asSt(v)]));
   const meta = { format: 'pt', source: 'DCGAN Lab' };
   result.generatorExport = path.join(out, 'generator.safetensors');
@@ -178,5 +178,4 @@ async function exportRun(tf: TF, trainer: GanTrainer, z: Tensor, zEngine: Tensor
   });
   await writeSafetensors(path.join(out, 'fixed_samples.safetensors'), { images: { dtype: 'F32', shape: images.shape as number[], data: Float32Array.from(images.dataSync()) } });
   images.dispose();
-  void z;
 }

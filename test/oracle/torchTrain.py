@@ -1,4 +1,6 @@
-"""The PyTorch side of the training-parity test: the reference DCGAN loop (pytorch/examples dcgan) on the
+"""(read_st comes from safetensorsRead.py, prepended by the test.)
+
+The PyTorch side of the training-parity test: the reference DCGAN loop (pytorch/examples dcgan) on the
 generator/discriminator classes of a file, from given initial weights, batches and noise.
 
 stdin: {"source", "gen", "disc", "init", "data", "steps", "lr", "beta1", "beta2"}
@@ -14,23 +16,6 @@ import torch
 import torch.nn as nn
 
 torch.set_num_threads(1)
-DTYPES = {"F32": torch.float32, "I64": torch.int64}
-
-
-def read_st(path):
-    b = open(path, "rb").read()
-    n = int.from_bytes(b[:8], "little")
-    header = json.loads(b[8:8 + n])
-    base = 8 + n
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        s, e = v["data_offsets"]
-        out[k] = torch.frombuffer(bytearray(b[base + s:base + e]), dtype=DTYPES[v["dtype"]]).reshape(v["shape"]).clone()
-    return out
-
-
 def build(ns, name):
     cls = ns[name]
     for v in list(ns.values()):

@@ -16,7 +16,7 @@ import { builtinPair, filePair, type GanPair } from '../../src/core/gan';
 import { GanTrainer, type TorchTensor } from '../../src/engine/ganTrainer';
 import { writeSafetensors, type Tensor as StTensor } from '../../src/engine/safetensors';
 import type { TF } from '../../src/engine/types';
-import { requireTorch, runPython } from '../support/oracle';
+import { requireTorch, runPython, withSafetensorsReader } from '../support/oracle';
 
 const tf = tfCore as unknown as TF;
 const ROOT = path.resolve(__dirname, '../..');
@@ -65,7 +65,7 @@ async function parity(pair: GanPair, sourceFile: string, gen: string, disc: stri
     data.z_eval = { dtype: 'F32', shape: zShape, data: Float32Array.from({ length: numel(zShape) }, () => normal(r)) };
     const dataFile = path.join(tmp, `${gen}-data.safetensors`);
     await writeSafetensors(dataFile, data);
-    const torch = runPython<TorchRun>(readFileSync(path.join(__dirname, 'torchTrain.py'), 'utf8'),
+    const torch = runPython<TorchRun>(withSafetensorsReader(readFileSync(path.join(__dirname, 'torchTrain.py'), 'utf8')),
       { source: sourceFile, gen, disc, init, data: dataFile, steps: 3, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2 });
 
     for (let i = 0; i < 3; i++) {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cliCommand } from '../support/cli';
-import { requireTorch, runPython } from '../support/oracle';
+import { requireTorch, runPython, withSafetensorsReader } from '../support/oracle';
 
 const ROOT = path.resolve(__dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dcgan-run-'));
@@ -25,11 +25,6 @@ function train(args: string[]) {
 const LOAD = `
 import json, sys, types, torch
 torch.set_num_threads(1)
-DT = {"F32": torch.float32, "I64": torch.int64}
-def read_st(p):
-    b = open(p, "rb").read(); n = int.from_bytes(b[:8], "little"); h = json.loads(b[8:8 + n])
-    return {k: torch.frombuffer(bytearray(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]]), dtype=DT[v["dtype"]]).reshape(v["shape"]).clone()
-            for k, v in h.items() if k != "__metadata__"}
 cfg = json.load(sys.stdin)
 ns = {"__name__": "model"}
 exec(open(cfg["model"]).read(), ns)
@@ -59,7 +54,7 @@ describe('dcgan-lab train, end to end', () => {
     assert.deepEqual(readdirSync(path.join(out, 'samples')).sort(), ['step_000001.png', 'step_000002.png', 'step_000003.png', 'step_000004.png']);
     const lines = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; lossD: number });
     assert.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4]);
-    const res = runPython<{ maxDiff: number; shape: number[]; tracked: number }>(LOAD, { model: path.join(out, 'model.py'), gen: 'Generator', disc: 'Discriminator', run: out });
+    const res = runPython<{ maxDiff: number; shape: number[]; tracked: number }>(withSafetensorsReader(LOAD), { model: path.join(out, 'model.py'), gen: 'Generator', disc: 'Discriminator', run: out });
     assert.deepEqual(res.shape, [64, 3, 16, 16]);
     assert.equal(res.tracked, 4, 'BatchNorm num_batches_tracked: one G forward per step');
     assert.ok(res.maxDiff < 1e-4, `PyTorch's G(z) differs from fixed_samples by ${res.maxDiff}`);
@@ -71,7 +66,7 @@ describe('dcgan-lab train, end to end', () => {
     const r = train(['--model', 'examples/tiny_gan16.py', '--steps', '3', '--batch', '4', '--backend', 'cpu', '--out', out]);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /TinyGenerator \/ TinyDiscriminator/);
-    const res = runPython<{ maxDiff: number; shape: number[] }>(LOAD, { model: path.join(out, 'model.py'), gen: 'TinyGenerator', disc: 'TinyDiscriminator', run: out });
+    const res = runPython<{ maxDiff: number; shape: number[] }>(withSafetensorsReader(LOAD), { model: path.join(out, 'model.py'), gen: 'TinyGenerator', disc: 'TinyDiscriminator', run: out });
     assert.deepEqual(res.shape, [64, 1, 16, 16]);
     assert.ok(res.maxDiff < 1e-4, `PyTorch's G(z) differs from fixed_samples by ${res.maxDiff}`);
   });

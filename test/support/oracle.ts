@@ -4,6 +4,8 @@
  * a missing PyTorch is a failure, never a skip.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 
 export const PYTHON = process.env.DCGAN_LAB_PYTHON ?? '/usr/bin/python3';
@@ -37,4 +39,9 @@ export function runPython<T = unknown>(script: string, input: unknown, timeoutMs
     env: { ...process.env, PYTHONWARNINGS: 'ignore', OMP_NUM_THREADS: '1' },
   });
   return JSON.parse(stdout) as T;
+}
+
+/** SCRIPT with `read_st(path)` (test/oracle/safetensorsRead.py) defined before it. */
+export function withSafetensorsReader(script: string): string {
+  return `${readFileSync(path.join(__dirname, '../oracle/safetensorsRead.py'), 'utf8')}\n${script}`;
 }

@@ -157,3 +157,16 @@ test('dcgan-lab check exit codes: 0 fits, 1 shape error, 2 usage or file error',
   assert.equal(run(file, '--model', 'Nope').status, 2);
   assert.equal(run(file, '--bogus').status, 2);
 });
+
+test('parameter counts follow PyTorch: a shared submodule counts once, a module holding itself does not hang', async () => {
+  const a = await FileAnalysis.create(`import torch.nn as nn
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.again = self.conv
+        self.me = self
+`);
+  // PyTorch: sum(p.numel() for p in M().parameters()) == 8*3*3*3 + 8 == 224 (parameters() de-duplicates)
+  assert.equal(a.paramCount(a.instantiate('M').model), 224);
+});
