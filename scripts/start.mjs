@@ -15,7 +15,7 @@ let status = 0;
 for (const args of [['check', 'examples/seed_dcgan64.py', '--sweep'], ['check', 'examples/seed_dcgan64.py', '--model', 'Discriminator64', '--ctor', '(3, 8)', '--input', 'torch.randn(1, 3, 128, 128)']]) {
   if (run(args) === 2) status = 2;
 }
-const steps = process.env.DCGAN_LAB_START_STEPS ?? '500';
-const t = run(['train', '--size', '32', '--ngf', '32', '--ndf', '32', '--batch', '32', '--steps', steps, '--sample-every', '50', '--seed', '1']);
+const steps = process.env.DCGAN_LAB_START_STEPS ?? '1000';
+const t = run(['train', '--size', '32', '--ngf', '32', '--ndf', '16', '--batch', '32', '--steps', steps, '--sample-every', '100', '--seed', '1']);
 if (t !== 0) status = t;
 process.exitCode = status;

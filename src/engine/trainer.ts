@@ -32,14 +32,15 @@ const isFiniteAll = (xs: number[]) => xs.every((x) => Number.isFinite(x));
 
 export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: TrainCallbacks = {}): Promise<TrainResult> {
   const out = path.resolve(cfg.out);
-  mkdirSync(path.join(out, 'samples'), { recursive: true });
   const pair = await loadPair(cfg);
+  if (pair.channels !== 1 && pair.channels !== 3) throw new Error(`${pair.description}: images with ${pair.channels} channels are not supported (1 or 3)`);
+  // the folder only once the pair is known to train
+  mkdirSync(path.join(out, 'samples'), { recursive: true });
   writeFileSync(path.join(out, 'model.py'), pair.source);
   const dataset = await openDataset({
-    dir: cfg.data, size: pair.size, channels: pair.channels === 1 ? 1 : 3, fit: cfg.fit, seed: cfg.seed,
+    dir: cfg.data, size: pair.size, channels: pair.channels, fit: cfg.fit, seed: cfg.seed,
     cacheDir: cfg.cacheDir ?? path.join(path.dirname(out), '.cache'),
   });
-  if (pair.channels !== 1 && pair.channels !== 3) throw new Error(`${pair.description}: images with ${pair.channels} channels are not supported (1 or 3)`);
   const trainer = new GanTrainer(tf, pair, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: 1e-8, loss: cfg.loss, gpWeight: cfg.gpWeight, nCritic: cfg.nCritic }, cfg.seed);
   const latent = [FIXED_N, ...pair.latentShape];
   const fixedZ = tf.randomNormal(latent, 0, 1, 'float32', mixSeed(cfg.seed, 0xf1ed));
