@@ -1,7 +1,7 @@
 // Bundles the CLI, the extension and the training worker into dist/, and copies tree-sitter's and tfjs's wasm
 // next to them (dist/wasm/).
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -29,7 +29,12 @@ const production = process.argv.includes('--production');
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning' };
 const entries = [{ in: 'src/cli/main.ts', out: 'cli' }];
 if (existsSync('src/extension.ts')) entries.push({ in: 'src/extension.ts', out: 'extension' });
+// Webviews (webview/<name>/main.ts → dist/webview/<name>.js and .css): browser code, one IIFE each, no remote
+// resources; the host loads them through asWebviewUri under localResourceRoots = [dist/webview].
+const webviews = existsSync('webview') ? readdirSync('webview').filter((d) => existsSync(`webview/${d}/main.ts`)) : [];
 await Promise.all([
+  ...webviews.map((name) => build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
+    minify: production, logLevel: 'warning', entryPoints: [`webview/${name}/main.ts`], outfile: `dist/webview/${name}.js` })),
   // the extension host never runs tensors: tfjs stays out of its bundle (an import of it fails the build there)
   ...entries.map((e) => build({ ...common, entryPoints: [e.in], outfile: `dist/${e.out}.js`,
     ...(e.out === 'cli' ? { external: ['vscode', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], plugins: [tfjsEsm] } : { external: ['vscode', '@tensorflow/*'] }) })),

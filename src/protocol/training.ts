@@ -9,6 +9,7 @@
  * Either side may be a stranger (a webview relays intents; another process could write to the channel), so
  * each side checks what it receives with parseHostMessage / parseWorkerMessage before acting on it.
  */
+import { arrayOf, bool, fields, nullable, num, oneOf, optional, ProtocolError, record, str } from './validate';
 import type { Alert, AlertKind, BackendInfo, RunStart, ScanReport, StepMetrics, TrainConfig, TrainResult } from '../engine/types';
 
 // ── host → worker ──────────────────────────────────────────────────────────────────────────────────────────
@@ -60,14 +61,6 @@ export type WorkerMessage = ReadyMessage | StartedMessage | ProgressMessage | Sa
 
 // ── runtime checks ─────────────────────────────────────────────────────────────────────────────────────────
 
-/** A message that does not have the shape its type says; `path` names the first bad field. */
-export class ProtocolError extends Error {
-  constructor(readonly path: string, expected: string, got: unknown) {
-    super(`invalid message: ${path} should be ${expected}, got ${describe(got)}`);
-    this.name = 'ProtocolError';
-  }
-}
-
 /** Returns `x` typed as a HostMessage, or throws ProtocolError. */
 export function parseHostMessage(x: unknown): HostMessage {
   const m = record(x, 'message');
@@ -99,53 +92,10 @@ export function parseWorkerMessage(x: unknown): WorkerMessage {
   return m as unknown as WorkerMessage;
 }
 
-type Rec = Record<string, unknown>;
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
-  if (typeof x === 'object') return 'an object';
-  return `${typeof x} ${String(x)}`;
-}
-
-function record(x: unknown, p: string): Rec {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ProtocolError(p, 'an object', x);
-  return x as Rec;
-}
-/** Any number, NaN included: a diverged loss is a fact to report, not a malformed message. */
-function num(x: unknown, p: string): void {
-  if (typeof x !== 'number') throw new ProtocolError(p, 'a number', x);
-}
-function str(x: unknown, p: string): void {
-  if (typeof x !== 'string') throw new ProtocolError(p, 'a string', x);
-}
-function bool(x: unknown, p: string): void {
-  if (typeof x !== 'boolean') throw new ProtocolError(p, 'a boolean', x);
-}
-function oneOf(x: unknown, values: readonly string[], p: string): void {
-  if (typeof x !== 'string' || !values.includes(x)) throw new ProtocolError(p, values.map((v) => `'${v}'`).join(' | '), x);
-}
-function optional(x: unknown, p: string, check: (x: unknown, p: string) => void): void {
-  if (x !== undefined) check(x, p);
-}
-function nullable(x: unknown, p: string, check: (x: unknown, p: string) => void): void {
-  if (x !== null) check(x, p);
-}
-function arrayOf(x: unknown, p: string, check: (x: unknown, p: string) => void): void {
-  if (!Array.isArray(x)) throw new ProtocolError(p, 'an array', x);
-  x.forEach((v, i) => check(v, `${p}[${i}]`));
-}
-function fields(x: unknown, p: string, spec: Record<string, (x: unknown, p: string) => void>): Rec {
-  const r = record(x, p);
-  for (const [k, check] of Object.entries(spec)) check(r[k], `${p}.${k}`);
-  return r;
-}
-
 const BACKEND_CHOICES = ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const;
 const ALERT_KINDS: readonly AlertKind[] = ['mode-collapse', 'd-loss-zero', 'nan'];
 
-function trainConfig(x: unknown, p: string): TrainConfig {
+export function trainConfig(x: unknown, p: string): TrainConfig {
   fields(x, p, {
     model: (v, q) => optional(v, q, (m, r) => fields(m, r, {
       file: str,
@@ -175,7 +125,7 @@ function backendInfo(x: unknown, p: string): BackendInfo {
   return x as BackendInfo;
 }
 
-function scanReport(x: unknown, p: string): ScanReport {
+export function scanReport(x: unknown, p: string): ScanReport {
   fields(x, p, {
     source: str, count: num,
     sizes: (v, q) => arrayOf(v, q, (e, r) => {
@@ -189,7 +139,7 @@ function scanReport(x: unknown, p: string): ScanReport {
   return x as ScanReport;
 }
 
-function runStart(x: unknown, p: string): RunStart {
+export function runStart(x: unknown, p: string): RunStart {
   fields(x, p, {
     backend: backendInfo, model: str, generatorParams: num, discriminatorParams: num,
     dataset: scanReport, firstStep: num, totalSteps: num,
@@ -197,7 +147,7 @@ function runStart(x: unknown, p: string): RunStart {
   return x as RunStart;
 }
 
-function stepMetrics(x: unknown, p: string): StepMetrics {
+export function stepMetrics(x: unknown, p: string): StepMetrics {
   fields(x, p, {
     step: num, epoch: num, lossD: num, lossG: num, dReal: num, dFake: num, dFakeAfter: num,
     gradNormD: num, gradNormG: num, imgPerSec: num, elapsedMs: num,
@@ -206,12 +156,12 @@ function stepMetrics(x: unknown, p: string): StepMetrics {
   return x as StepMetrics;
 }
 
-function alert(x: unknown, p: string): Alert {
+export function alert(x: unknown, p: string): Alert {
   fields(x, p, { step: num, kind: (v, q) => oneOf(v, ALERT_KINDS, q), message: str });
   return x as Alert;
 }
 
-function trainResult(x: unknown, p: string): TrainResult {
+export function trainResult(x: unknown, p: string): TrainResult {
   fields(x, p, {
     out: str, steps: num, stoppedEarly: bool,
     reason: (v, q) => optional(v, q, str),
@@ -221,3 +171,5 @@ function trainResult(x: unknown, p: string): TrainResult {
   });
   return x as TrainResult;
 }
+
+export { ProtocolError };
