@@ -9,7 +9,7 @@
  *   fixed_noise.safetensors (z), fixed_samples.safetensors (images: G(z) in eval mode, NCHW, at the end)
  * The loop reports through callbacks and knows nothing of who listens.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadPair, type GanPair } from '../core/gan';
@@ -17,7 +17,8 @@ import { openDataset, type Dataset } from './data/dataset';
 import { writeGridPng } from './data/grid';
 import { mixSeed } from './data/random';
 import { GanTrainer, type TorchTensor } from './ganTrainer';
-import { diversityAlerts, initialAlertState, meanPairwiseDistance, stepAlerts } from './alerts';
+import { diversityAlerts, initialAlertState, meanPairwiseDistance, stepAlerts, type AlertState } from './alerts';
+import { writeFileAtomic } from './atomic';
 import { readSafetensors, writeSafetensors, type Tensor as StTensor } from './safetensors';
 import { slicedWasserstein } from './swd';
 import type { BackendInfo, StepMetrics, TF, TrainCallbacks, TrainConfig, TrainResult } from './types';
@@ -49,18 +50,25 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
   try {
     await writeSafetensors(path.join(out, 'fixed_noise.safetensors'), { z: { dtype: 'F32', shape: latent, data: Float32Array.from(fixedZ.dataSync()) } });
     let first = 1;
+    let alertState = initialAlertState();
     const ckpt = path.join(out, CHECKPOINT);
+    const metricsFile = path.join(out, 'metrics.jsonl');
     if (cfg.resume && existsSync(ckpt)) {
-      first = (await loadCheckpoint(trainer, dataset, ckpt)) + 1;
+      const resumed = await loadCheckpoint(trainer, dataset, ckpt);
+      first = resumed.step + 1;
+      alertState = resumed.alerts ?? alertState;
       result.lastCheckpoint = ckpt;
+      // steps after the checkpoint ran in the process that died; they run again now, so their rows go
+      await keepMetricsUpTo(metricsFile, resumed.step);
+    } else {
+      // a new run in an old folder starts a new metrics file, as it starts a new checkpoint
+      writeFileSync(metricsFile, '');
     }
     cb.onStart?.({
       backend, model: pair.description, generatorParams: count(pair.generator.params), discriminatorParams: count(pair.discriminator.params),
       dataset: dataset.report, firstStep: first, totalSteps: cfg.steps,
     });
-    const metricsFile = path.join(out, 'metrics.jsonl');
     const started = Date.now();
-    let alertState = initialAlertState();
     // a fixed set of real images for the diversity and SWD references
     const realRef = await dataset.read(Array.from({ length: Math.min(FIXED_N, dataset.count) }, (_, i) => i));
     const realDiversity = meanPairwiseDistance(realRef, Math.min(FIXED_N, dataset.count));
@@ -104,13 +112,13 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
       cb.onStep?.(m);
       result.steps = step;
       if (step % cfg.checkpointEvery === 0) {
-        result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, step, cfg);
+        result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, step, cfg, alertState);
         cb.onCheckpoint?.({ step, file: ckpt });
       }
     }
     // the final checkpoint, unless the last step already wrote one
     if (result.steps > 0 && result.steps >= first && result.steps % cfg.checkpointEvery !== 0) {
-      result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, result.steps, cfg);
+      result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, result.steps, cfg, alertState);
       cb.onCheckpoint?.({ step: result.steps, file: ckpt });
     }
     await exportRun(tf, trainer, fixedZEngine, pair, out, result);
@@ -137,7 +145,7 @@ async function writeSamples(tf: TF, trainer: GanTrainer, z: Tensor, pair: GanPai
 
 const asSt = (t: TorchTensor): StTensor => t as StTensor;
 
-async function saveCheckpoint(trainer: GanTrainer, dataset: Dataset, file: string, step: number, cfg: TrainConfig): Promise<string> {
+async function saveCheckpoint(trainer: GanTrainer, dataset: Dataset, file: string, step: number, cfg: TrainConfig, alerts: AlertState): Promise<string> {
   const tensors: Record<string, StTensor> = {};
   for (const net of ['g', 'd'] as const) {
     const N = net.toUpperCase();
@@ -149,11 +157,13 @@ async function saveCheckpoint(trainer: GanTrainer, dataset: Dataset, file: strin
   await writeSafetensors(file, tensors, {
     format: 'dcgan-lab-checkpoint-1', step: String(step), adamStepG: String(trainer.adamStepG), adamStepD: String(trainer.adamStepD),
     position: JSON.stringify(dataset.position()), config: JSON.stringify(cfg),
+    // a resumed run neither repeats an alert already raised nor forgets a window under way
+    alerts: JSON.stringify(alerts),
   });
   return file;
 }
 
-async function loadCheckpoint(trainer: GanTrainer, dataset: Dataset, file: string): Promise<number> {
+async function loadCheckpoint(trainer: GanTrainer, dataset: Dataset, file: string): Promise<{ step: number; alerts?: AlertState }> {
   const { tensors, metadata } = await readSafetensors(file);
   if (metadata.format !== 'dcgan-lab-checkpoint-1') throw new Error(`${file} is not a DCGAN Lab checkpoint`);
   for (const net of ['g', 'd'] as const) {
@@ -163,7 +173,17 @@ async function loadCheckpoint(trainer: GanTrainer, dataset: Dataset, file: strin
   }
   const pos = JSON.parse(metadata.position) as { epoch: number; index: number };
   dataset.seek(pos.epoch, pos.index);
-  return Number(metadata.step);
+  // checkpoints written before the alert state was kept have none: alerts start afresh
+  return { step: Number(metadata.step), alerts: metadata.alerts ? JSON.parse(metadata.alerts) as AlertState : undefined };
+}
+
+/** Drop metrics.jsonl rows after `step` (and a torn last line), atomically. */
+async function keepMetricsUpTo(file: string, step: number): Promise<void> {
+  if (!existsSync(file)) return;
+  const kept = readFileSync(file, 'utf8').split('\n').filter((line) => {
+    try { return (JSON.parse(line) as StepMetrics).step <= step; } catch { return false; }
+  });
+  await writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
 }
 
 async function exportRun(tf: TF, trainer: GanTrainer, zEngine: Tensor, pair: GanPair, out: string, result: TrainResult): Promise<void> {

@@ -3,7 +3,8 @@
  * exactly as an uninterrupted one, and the loop's files are where the README says.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -80,5 +81,54 @@ describe('the training loop', () => {
     assert.ok(Object.keys(ck.tensors).some((k) => k.startsWith('G.adam.exp_avg/')), 'Adam state in the checkpoint');
     const fixed = await readSafetensors(path.join(out, 'fixed_samples.safetensors'));
     assert.deepEqual(fixed.tensors.images.shape, [64, 3, 16, 16]);
+  });
+
+  it('after a crash past the checkpoint, resume replaces the lost steps\' metrics rows and keeps the alert window', async () => {
+    const { tf, info } = await loadBackend('cpu');
+    const out = path.join(tmp, 'crashed');
+    // an old run in the folder, then a new one: the new run's metrics start afresh
+    await train(tf, info, config(out, { steps: 5, checkpointEvery: 3 }));
+    await train(tf, info, config(out, { steps: 3, checkpointEvery: 3 }));
+    assert.deepEqual(metrics(out).map((m) => m.step), [1, 2, 3]);
+    // the checkpoint is from step 3; step 4 ran and the process died writing step 5's row
+    appendFileSync(path.join(out, 'metrics.jsonl'), `${JSON.stringify({ ...metrics(out)[2], step: 4 })}\n{"step": 5, "lossD`);
+    const saved = JSON.parse((await readSafetensors(path.join(out, 'checkpoint.safetensors'))).metadata.alerts) as { recent: unknown[] };
+    assert.equal(saved.recent.length, 3, 'the checkpoint carries the alert window of steps 1-3');
+    await train(tf, info, config(out, { steps: 6, resume: true }));
+    assert.deepEqual(metrics(out).map((m) => m.step), [1, 2, 3, 4, 5, 6], 'one row per step, none repeated, none torn');
+    const after = JSON.parse((await readSafetensors(path.join(out, 'checkpoint.safetensors'))).metadata.alerts) as { recent: unknown[] };
+    assert.equal(after.recent.length, 6, 'the resumed run continued the window instead of starting a new one');
+  });
+
+  it('a full disk while checkpointing: the run ends with a clear error and the last good checkpoint is intact', async (t) => {
+    // a real filesystem that fills up: a tmpfs with room for one checkpoint and a half
+    const disk = mkdtempSync(path.join(os.tmpdir(), 'dcgan-fulldisk-'));
+    const probe = path.join(tmp, 'size-probe');
+    const { tf, info } = await loadBackend('cpu');
+    const over = { steps: 4, checkpointEvery: 1, sampleEvery: 1000, ngf: 16, ndf: 16 };
+    await train(tf, info, config(probe, { ...over, steps: 1 }));
+    const size = statSync(path.join(probe, 'checkpoint.safetensors')).size;
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((size * 1.5 + 64 * 1024) / 4096) * 4096}`, 'tmpfs', disk], { encoding: 'utf8' });
+    if (mount.status !== 0) {
+      const why = `cannot mount a tmpfs to fill up (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`;
+      if (process.env.DCGAN_LAB_REQUIRE_TMPFS) assert.fail(why);
+      t.skip(why);
+      return;
+    }
+    try {
+      const out = path.join(disk, 'run');
+      let checkpoints = 0;
+      await assert.rejects(
+        train(tf, info, config(out, { ...over, cacheDir: path.join(tmp, 'cache') }), { onCheckpoint: () => { checkpoints++; } }),
+        /could not write .*checkpoint\.safetensors: the disk is full; free space and try again \(ENOSPC\); the previous file, if any, is unchanged/,
+      );
+      assert.equal(checkpoints, 1, 'the step-1 checkpoint was written, the step-2 one could not be');
+      const ck = await readSafetensors(path.join(out, 'checkpoint.safetensors'));
+      assert.equal(ck.metadata.step, '1');
+      assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'the partial temp file is removed');
+    } finally {
+      spawnSync('umount', [disk]);
+      rmSync(disk, { recursive: true, force: true });
+    }
   });
 });
