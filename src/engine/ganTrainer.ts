@@ -10,7 +10,7 @@
  * in PyTorch's `state_dict()` layout for checkpoints and exports.
  */
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import './tfGradients';
+import { registerSecondOrderGradients } from './tfGradients';
 import type { GanPair } from '../core/gan';
 import type { InitRule, NetParam, NetSpec } from '../core/trainable';
 import { forward, toTfLayout, toTorchLayout, type BufferUpdate, type ParamMap } from './network';
@@ -23,6 +23,8 @@ export interface StepInput {
   z: Tensor;
   /** seed for the step's own randomness (dropout masks, WGAN-GP's interpolation) */
   seed: number;
+  /** WGAN-GP: the interpolation weights α, [N, 1, 1, 1] (default: uniform draws from `seed`) */
+  alpha?: Tensor;
 }
 
 export interface StepOutput {
@@ -45,6 +47,7 @@ export interface TorchTensor { shape: number[]; dtype: 'F32' | 'I64'; data: Floa
 
 let variableCount = 0;
 
+
 export class GanTrainer {
   readonly g: NetState;
   readonly d: NetState;
@@ -53,6 +56,7 @@ export class GanTrainer {
   adamStepG = 0;
 
   constructor(private readonly tf: TF, readonly pair: GanPair, readonly opt: OptimOptions, seed: number) {
+    if (opt.loss === 'wgan-gp') registerSecondOrderGradients(tf);
     this.g = this.makeState(pair.generator, seed * 2 + 1);
     this.d = this.makeState(pair.discriminator, seed * 2 + 2);
   }
@@ -84,7 +88,7 @@ export class GanTrainer {
     return forward(this.tf, s.spec, s.vars as ParamMap, input, { training });
   }
 
-  /** One training step (for WGAN-GP: nCritic critic steps on the same real batch split, then a G step). */
+  /** One training step (BCE: a D step and a G step; WGAN-GP: a critic step, and a G step every nCritic-th). */
   step(input: StepInput): StepOutput {
     const tf = this.tf;
     let out!: StepOutput;
@@ -133,49 +137,57 @@ export class GanTrainer {
     return { lossD: lossD.dataSync()[0], lossG: lossG.dataSync()[0], dReal, dFake, dFakeAfter, gradNormD, gradNormG };
   }
 
-  private stepWgan({ real, z, seed }: StepInput): StepOutput {
+  /**
+   * WGAN-GP (Gulrajani et al. 2017), as its PyTorch implementations write it: every step trains the critic on a
+   * fresh batch — loss mean(D(G(z))) − mean(D(x)) + λ·mean((‖∇D(x̂)‖₂ − 1)²), x̂ = αx + (1−α)G(z) — and every
+   * nCritic-th step (the 1st, (nCritic+1)th, …) also trains G on −mean(D(G(z))) with the same G(z). The critic's
+   * three training-mode calls (real, fake, x̂) update its BatchNorm statistics in that order, as in PyTorch.
+   * On critic-only steps the G metrics are those of the last G step.
+   */
+  private stepWgan({ real, z, seed, alpha }: StepInput): StepOutput {
     const tf = this.tf;
     const d = this.d.spec;
     const n = real.shape[0]!;
-    let lossD = 0;
+    const critic = (x: Tensor, updates: BufferUpdate[] | undefined, s: number) =>
+      tf.reshape(forward(tf, d, this.d.vars as ParamMap, x, { training: true, updates, seed: s }), [-1]);
+    const gUpdates: BufferUpdate[] = [];
+    const fake = forward(tf, this.g.spec, this.g.vars as ParamMap, z, { training: true, updates: gUpdates, seed: seed * 8 + 1 });
+    const a = alpha ?? tf.randomUniform([n, 1, 1, 1], 0, 1, 'float32', seed * 8 + 6);
+    const xhat = tf.add(tf.mul(a, real), tf.mul(tf.sub(1, a), fake));
+    const dUpdates: BufferUpdate[] = [];
     let dReal = 0;
     let dFake = 0;
-    let gradNormD = 0;
-    const critic = (x: Tensor, updates: BufferUpdate[] | undefined, s: number) => tf.reshape(forward(tf, d, this.d.vars as ParamMap, x, { training: true, updates, seed: s }), [-1]);
-    for (let c = 0; c < this.opt.nCritic; c++) {
-      const gUpdates: BufferUpdate[] = [];
-      const fake = forward(tf, this.g.spec, this.g.vars as ParamMap, z, { training: true, updates: gUpdates, seed: seed * 16 + c });
-      const eps = tf.randomUniform([n, 1, 1, 1], 0, 1, 'float32', seed * 16 + c + 8);
-      const xhat = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake));
-      const dUpdates: BufferUpdate[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const r = critic(real, dUpdates, seed * 32 + c);
-        const f = critic(fake, dUpdates, seed * 32 + c + 1);
-        dReal = tf.mean(r).dataSync()[0];
-        dFake = tf.mean(f).dataSync()[0];
-        const gx = tf.grad((x: Tensor) => tf.sum(critic(x, undefined, seed * 32 + c + 2)))(xhat);
-        const norms = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(gx, [n, -1])), 1), 1e-12));
-        const gp = tf.mean(tf.square(tf.sub(norms, 1)));
-        return tf.add(tf.sub(tf.mean(f), tf.mean(r)), tf.mul(this.opt.gpWeight, gp)) as never;
-      }, this.d.trainable);
-      this.assign(this.d, dUpdates);
-      if (c === this.opt.nCritic - 1) this.assign(this.g, gUpdates);
-      else for (const u of gUpdates) u.value.dispose();
-      lossD = value.dataSync()[0];
-      gradNormD = this.adam(this.d, grads, ++this.adamStepD);
+    const { value: lossD, grads } = tf.variableGrads(() => {
+      const r = critic(real, dUpdates, seed * 8 + 2);
+      const f = critic(fake, dUpdates, seed * 8 + 3);
+      dReal = tf.mean(r).dataSync()[0];
+      dFake = tf.mean(f).dataSync()[0];
+      const gx = tf.grad((x: Tensor) => tf.sum(critic(x, dUpdates, seed * 8 + 5)))(xhat);
+      const norms = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(gx, [n, -1])), 1), 1e-12));
+      const gp = tf.mean(tf.square(tf.sub(norms, 1)));
+      return tf.add(tf.sub(tf.mean(f), tf.mean(r)), tf.mul(this.opt.gpWeight, gp)) as never;
+    }, this.d.trainable);
+    this.assign(this.d, dUpdates);
+    const gradNormD = this.adam(this.d, grads, ++this.adamStepD);
+    if ((this.adamStepD - 1) % this.opt.nCritic === 0) {
+      const dUpdates2: BufferUpdate[] = [];
+      let dFakeAfter = 0;
+      const { value: lossG, grads: gradsG } = tf.variableGrads(() => {
+        const fake2 = forward(tf, this.g.spec, this.g.vars as ParamMap, z, { training: true, seed: seed * 8 + 1 });
+        const f = critic(fake2, dUpdates2, seed * 8 + 4);
+        dFakeAfter = tf.mean(f).dataSync()[0];
+        return tf.neg(tf.mean(f)) as never;
+      }, this.g.trainable);
+      this.assign(this.d, dUpdates2);
+      const gradNormG = this.adam(this.g, gradsG, ++this.adamStepG);
+      this.lastG = { lossG: lossG.dataSync()[0], dFakeAfter, gradNormG };
     }
-    let dFakeAfter = 0;
-    const dUpdates2: BufferUpdate[] = [];
-    const { value: lossG, grads: gradsG } = tf.variableGrads(() => {
-      const fake2 = forward(tf, this.g.spec, this.g.vars as ParamMap, z, { training: true, seed: seed * 16 + this.opt.nCritic - 1 });
-      const f = critic(fake2, dUpdates2, seed * 32 + 31);
-      dFakeAfter = tf.mean(f).dataSync()[0];
-      return tf.neg(tf.mean(f)) as never;
-    }, this.g.trainable);
-    this.assign(this.d, dUpdates2);
-    const gradNormG = this.adam(this.g, gradsG, ++this.adamStepG);
-    return { lossD, lossG: lossG.dataSync()[0], dReal, dFake, dFakeAfter, gradNormD, gradNormG };
+    this.assign(this.g, gUpdates);
+    return { lossD: lossD.dataSync()[0], dReal, dFake, gradNormD, ...this.lastG };
   }
+
+  /** WGAN-GP: the G metrics of the last G step, reported on the critic-only steps in between */
+  private lastG = { lossG: 0, dFakeAfter: 0, gradNormG: 0 };
 
   private assign(s: NetState, updates: BufferUpdate[]): void {
     for (const u of updates) {

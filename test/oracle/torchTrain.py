@@ -1,10 +1,11 @@
 """(read_st comes from safetensorsRead.py, prepended by the test.)
 
-The PyTorch side of the training-parity test: the reference DCGAN loop (pytorch/examples dcgan) on the
+The PyTorch side of the training-parity test: the reference DCGAN loop (pytorch/examples dcgan), or WGAN-GP, on the
 generator/discriminator classes of a file, from given initial weights, batches and noise.
 
-stdin: {"source", "gen", "disc", "init", "data", "steps", "lr", "beta1", "beta2"}
+stdin: {"source", "gen", "disc", "init", "data", "steps", "lr", "beta1", "beta2"[, "loss": "wgan-gp", "gpWeight", "nCritic"]}
   init: safetensors with "G/<state_dict key>" and "D/<key>"; data: safetensors with real_<i> (NCHW), z_<i>, z_eval
+  (and alpha_<i>, [N, 1, 1, 1], for WGAN-GP)
 stdout: {"steps": [{"lossD", "lossG", "dReal", "dFake", "dFakeAfter"}...], "G": {key: [values]}, "D": {...},
          "evalImages": [...], "evalScores": [...]}
 """
@@ -22,6 +23,32 @@ def build(ns, name):
         if isinstance(v, cls):
             return v
     return cls()
+
+
+last_g = {}
+
+
+def wgan_gp_step(G, D, optG, optD, real, z, alpha, i, cfg):
+    """WGAN-GP as its PyTorch implementations write it: a critic step on every batch, a G step every n_critic-th."""
+    n = real.shape[0]
+    D.zero_grad()
+    fake = G(z)
+    r = D(real).view(-1)
+    f = D(fake.detach()).view(-1)
+    xhat = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
+    grads = torch.autograd.grad(D(xhat).view(-1), xhat, grad_outputs=torch.ones(n), create_graph=True)[0]
+    gp = ((grads.view(n, -1).norm(2, dim=1) - 1) ** 2).mean()
+    lossD = f.mean() - r.mean() + cfg["gpWeight"] * gp
+    lossD.backward()
+    optD.step()
+    if i % cfg["nCritic"] == 0:
+        G.zero_grad()
+        out = D(fake).view(-1)
+        lossG = -out.mean()
+        lossG.backward()
+        optG.step()
+        last_g.update(lossG=lossG.item(), dFakeAfter=out.mean().item())
+    return {"lossD": lossD.item(), "dReal": r.mean().item(), "dFake": f.mean().item(), **last_g}
 
 
 def main():
@@ -47,6 +74,9 @@ def main():
         real = data["real_%d" % i]
         z = data["z_%d" % i]
         n = real.shape[0]
+        if cfg.get("loss") == "wgan-gp":
+            steps.append(wgan_gp_step(G, D, optG, optD, real, z, data["alpha_%d" % i], i, cfg))
+            continue
         D.zero_grad()
         out = D(real).view(-1)
         errD_real = criterion(out, torch.ones(n))

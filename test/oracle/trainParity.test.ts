@@ -2,7 +2,8 @@
  * Training parity with PyTorch: from the same initial weights, batches and noise, three steps of the reference
  * DCGAN loop in our engine (tfjs) and in PyTorch 1.13 give the same losses (1e-4 relative), the same BatchNorm
  * running statistics, and the same eval-mode outputs — for the built-in DCGAN and for a model from a .py file
- * (non-default BatchNorm eps/momentum, LeakyReLU, ConvTranspose2d padding and output_padding, Linear, view).
+ * (non-default BatchNorm eps/momentum, LeakyReLU, ConvTranspose2d padding and output_padding, Linear, view),
+ * and for WGAN-GP.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,9 +47,9 @@ const toEngine = (data: Float32Array, shape: number[]) => {
 
 const relClose = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol * Math.max(1e-3, Math.abs(b));
 
-async function parity(pair: GanPair, sourceFile: string, gen: string, disc: string, batch: number) {
+async function parity(pair: GanPair, sourceFile: string, gen: string, disc: string, batch: number, loss: 'bce' | 'wgan-gp' = 'bce', steps = 3) {
   await tf.setBackend('cpu');
-  const opt = { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8, loss: 'bce' as const, gpWeight: 10, nCritic: 5 };
+  const opt = { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8, loss, gpWeight: 10, nCritic: 2 };
   const trainer = new GanTrainer(tf, pair, opt, 7);
   try {
     const init = path.join(tmp, `${gen}-init.safetensors`);
@@ -58,7 +59,8 @@ async function parity(pair: GanPair, sourceFile: string, gen: string, disc: stri
     const zShape = [batch, ...pair.latentShape];
     const data: Record<string, StTensor> = {};
     const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < steps; i++) {
+      data[`alpha_${i}`] = { dtype: 'F32', shape: [batch, 1, 1, 1], data: Float32Array.from({ length: batch }, () => r()) };
       data[`real_${i}`] = { dtype: 'F32', shape: imgShape, data: Float32Array.from({ length: numel(imgShape) }, () => r() * 2 - 1) };
       data[`z_${i}`] = { dtype: 'F32', shape: zShape, data: Float32Array.from({ length: numel(zShape) }, () => normal(r)) };
     }
@@ -66,19 +68,20 @@ async function parity(pair: GanPair, sourceFile: string, gen: string, disc: stri
     const dataFile = path.join(tmp, `${gen}-data.safetensors`);
     await writeSafetensors(dataFile, data);
     const torch = runPython<TorchRun>(withSafetensorsReader(readFileSync(path.join(__dirname, 'torchTrain.py'), 'utf8')),
-      { source: sourceFile, gen, disc, init, data: dataFile, steps: 3, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2 });
+      { source: sourceFile, gen, disc, init, data: dataFile, steps, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, loss, gpWeight: opt.gpWeight, nCritic: opt.nCritic });
 
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < steps; i++) {
       const real = toEngine(data[`real_${i}`].data as Float32Array, imgShape);
       const z = toEngine(data[`z_${i}`].data as Float32Array, zShape);
-      const ours = trainer.step({ real, z, seed: i });
-      real.dispose(); z.dispose();
+      const alpha = tf.tensor(data[`alpha_${i}`].data as Float32Array, [batch, 1, 1, 1]);
+      const ours = trainer.step({ real, z, seed: i, alpha });
+      real.dispose(); z.dispose(); alpha.dispose();
       const ref = torch.steps[i];
       for (const k of ['lossD', 'lossG', 'dReal', 'dFake', 'dFakeAfter'] as const) {
         assert.ok(relClose(ours[k], ref[k], 1e-4), `step ${i + 1} ${k}: ours ${ours[k]} vs PyTorch ${ref[k]}`);
       }
     }
-    // BatchNorm running statistics (momentum, unbiased variance, num_batches_tracked) after 3 steps
+    // BatchNorm running statistics (momentum, unbiased variance, num_batches_tracked) after the steps
     for (const [net, ref] of [['g', torch.G], ['d', torch.D]] as const) {
       for (const [key, value] of trainer.torchState(net)) {
         if (!/running_|num_batches/.test(key)) continue;
@@ -116,5 +119,13 @@ describe('training matches PyTorch step for step', () => {
     assert.equal(pair.generator.name, 'TinyGenerator');
     assert.equal(pair.discriminator.name, 'TinyDiscriminator');
     await parity(pair, file, 'TinyGenerator', 'TinyDiscriminator', 5);
+  });
+
+  it('WGAN-GP: critic steps with the gradient penalty (double backprop through BatchNorm), G every 2nd step', async (t) => {
+    if (!requireTorch(t)) return;
+    const pair = await builtinPair({ size: 16, channels: 3, nz: 8, ngf: 8, ndf: 8 }, 4);
+    const file = path.join(tmp, 'builtin-wgan.py');
+    writeFileSync(file, pair.source);
+    await parity(pair, file, 'Generator', 'Discriminator', 4, 'wgan-gp', 4);
   });
 });
