@@ -1,7 +1,7 @@
 // Bundles the CLI, the extension and the training worker into dist/, and copies tree-sitter's and tfjs's wasm
 // next to them (dist/wasm/).
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -43,3 +43,18 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js',
     external: ['sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], plugins: [tfjsEsm] }),
 ]);
+
+// The packaged worker decodes folder datasets with sharp (native; src/engine/data/decode.ts loads it on first use).
+// vsce packages no node_modules (--no-dependencies), so `--production` copies sharp, its JS dependencies and
+// the installed binaries for this platform (@img/sharp-<os>-<arch>, @img/sharp-libvips-<os>-<arch>) to
+// dist/node_modules, where the worker's require('sharp') finds them. Elsewhere sharp is missing and a folder
+// dataset fails with what to do; the built-in dataset needs no sharp (sample grids: src/engine/data/png.ts).
+if (production) {
+  const to = 'dist/node_modules';
+  rmSync(to, { recursive: true, force: true });
+  const copy = (pkg, filter = () => true) => cpSync(path.join('node_modules', pkg), path.join(to, pkg), { recursive: true,
+    filter: (src) => !/\.(md|d\.[cm]?ts|mjs|gyp|cc|h)$/.test(src) && filter(src) });
+  copy('sharp', (src) => !/^(src|install)([\\/]|$)/.test(path.relative('node_modules/sharp', src)));
+  for (const dep of ['@img/colour', 'detect-libc', 'semver']) copy(dep);
+  for (const native of readdirSync('node_modules/@img').filter((d) => d.startsWith('sharp-'))) copy(`@img/${native}`);
+}

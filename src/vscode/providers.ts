@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { DiagnosticView, Range0 } from '../core/documentShapes';
+import { diagramLensTargets } from '../core/diagram';
 import { fixesFor } from '../core/fixes';
 import { diagnosticAnchor, hoverMarkdown, inlayHints, itemAt, lensTitle, lensTooltip } from '../core/presentation';
 import type { ShapeService } from './shapeService';
@@ -91,13 +92,19 @@ export function registerCodeLens(service: ShapeService): vscode.Disposable {
       async provideCodeLenses(doc) {
         const state = await service.get(doc);
         if (!state) return [];
-        return state.shapes.lenses.flatMap((l) => {
+        const sweep = state.shapes.lenses.flatMap((l) => {
           const at = toRange({ start: l.range.start, end: l.range.start });
           return [
             new vscode.CodeLens(at, { title: lensTitle(l), tooltip: lensTooltip(l), command: 'dcganLab.sweep', arguments: [doc.uri, l.model] }),
             new vscode.CodeLens(at, { title: 'Sweep sizes…', tooltip: 'Try every input size from 8 to 1024', command: 'dcganLab.sweep', arguments: [doc.uri, l.model] }),
           ];
         });
+        // after the sweep lenses, so each class reads "64 ✓ · 96 ✗ | Sweep sizes… | Show diagram"
+        const diagram = diagramLensTargets(state.analysis, state.shapes).map((t) => new vscode.CodeLens(toRange(t.range), {
+          title: 'Show diagram', tooltip: `Draw ${t.model} layer by layer (with its generator or discriminator)`,
+          command: 'dcganLab.showDiagram', arguments: [doc.uri, t.model],
+        }));
+        return [...sweep, ...diagram];
       },
     }),
     service.onDidUpdate(() => changed.fire()),

@@ -1,5 +1,6 @@
 /**
- * File bytes → an 8-bit raster, with sharp (libvips). Runs in the training worker only: sharp is native.
+ * File bytes → an 8-bit raster, with sharp (libvips). Runs in the training worker only: sharp is native, and is
+ * loaded on the first decode (loadSharp), so a run on the built-in dataset never needs it.
  *
  * Decoding follows what a PIL loader gives torchvision where it can: the first frame of a GIF or animated WebP,
  * no EXIF rotation, embedded ICC profiles ignored (PIL does not apply them). 16-bit images become 8-bit
@@ -7,10 +8,38 @@
  * A file that cannot be decoded raises `DecodeError` with a one-line reason for the scan report.
  */
 import path from 'node:path';
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import type { Raster } from './resample';
 
 export class DecodeError extends Error {}
+
+/** sharp could not be loaded on this platform: a folder dataset cannot be decoded (the built-in one still works). */
+export class SharpUnavailableError extends Error {
+  constructor(cause: unknown) {
+    const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0];
+    super(`Image folders need the image decoder sharp, which could not be loaded for ${process.platform}-${process.arch} ` +
+      `(${why}). The built-in dataset trains without it. To train on a folder: use the DCGAN Lab package for this ` +
+      'platform, or run `dcgan-lab train --data FOLDER` from a checkout after `npm install`.', { cause });
+    this.name = 'SharpUnavailableError';
+  }
+}
+
+let sharpModule: typeof Sharp | undefined;
+
+/**
+ * sharp, loaded on first use. The bundled worker (dist/worker.js) keeps it external: Node finds it in the
+ * node_modules next to dist/, the repository's in a checkout, the one the .vsix ships (.vscodeignore) when packaged.
+ */
+export function loadSharp(): typeof Sharp {
+  if (!sharpModule) {
+    try {
+      sharpModule = require('sharp') as typeof Sharp;
+    } catch (e) {
+      throw new SharpUnavailableError(e);
+    }
+  }
+  return sharpModule;
+}
 
 export interface Decoded {
   /** sharp's loader name: 'png', 'jpeg', 'webp', 'gif', 'tiff', 'heif', … */
@@ -48,8 +77,8 @@ export async function decodeImage(bytes: Buffer, file: string): Promise<Decoded>
   const ext = path.extname(file).toLowerCase();
   const claimed = sniffed ?? EXTENSIONS[ext] ?? null;
   const name = (f: string) => DISPLAY[f] ?? f.toUpperCase();
-  const img = sharp(bytes, { pages: 1, failOn: 'error', ignoreIcc: true });
-  let meta: sharp.Metadata;
+  const img = loadSharp()(bytes, { pages: 1, failOn: 'error', ignoreIcc: true });
+  let meta: Sharp.Metadata;
   try {
     meta = await img.metadata();
   } catch (e) {
@@ -67,7 +96,7 @@ export async function decodeImage(bytes: Buffer, file: string): Promise<Decoded>
   if (NOT_RASTER.has(meta.format)) throw new DecodeError(`not a raster image (${name(meta.format)})`);
   const decode = () => img.clone().raw().toBuffer({ resolveWithObject: true });
   const corrupt = (e: unknown) => new DecodeError(`corrupt ${name(meta.format)}: ${cleanMessage(e)}`);
-  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  let decoded: { data: Buffer; info: Sharp.OutputInfo };
   try {
     decoded = await decode();
   } catch (e) {

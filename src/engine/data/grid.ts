@@ -5,8 +5,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic';
+import { loadSharp } from './decode';
+import { encodePng } from './png';
 
 export const GRID_GAP = 2;
 
@@ -33,17 +34,18 @@ export async function writeGridPng(file: string, images: Float32Array, n: number
       }
     }
   }
-  const img = sharp(pixels, { raw: { width: g.width, height: g.height, channels } });
-  // without this sharp would write grey as RGB
-  if (channels === 1) img.toColourspace('b-w');
-  const png = await img.png().toBuffer();
+  // no native code on this path: the packaged extension writes samples on any platform (src/engine/data/png.ts)
+  const png = encodePng(pixels, g.width, g.height, channels);
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, png);
 }
 
-/** Reads a grid written by `writeGridPng` back into NHWC [-1, 1] images (for tests and viewers). */
+/**
+ * Reads a grid written by `writeGridPng` back into NHWC [-1, 1] images (for tests and viewers), with sharp: an
+ * independent decoder checks the encoder.
+ */
 export async function readGridPng(file: string, size: number, n?: number): Promise<{ images: Float32Array; n: number; cols: number; rows: number; channels: 1 | 3 }> {
-  const img = sharp(file);
+  const img = loadSharp()(file);
   const meta = await img.metadata();
   // sharp hands grey back as R = G = B: the first channel is the grey value
   const channels: 1 | 3 = meta.channels <= 2 ? 1 : 3;

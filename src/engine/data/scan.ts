@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ScanReport } from '../types';
 import { CacheWriter, removeStale } from './cacheFile';
-import { DecodeError, decodeImage } from './decode';
+import { DecodeError, decodeImage, loadSharp } from './decode';
 import { preprocess, type Fit } from './preprocess';
 
 /** Bump when decoding or preprocessing changes what a record holds: old cache files then stop matching. */
@@ -145,6 +145,8 @@ export interface BuildOptions {
  */
 export async function buildCache(o: BuildOptions): Promise<CacheTrailer> {
   const root = path.resolve(o.root);
+  // a platform without sharp fails here, once, with what to do, rather than as "could not be decoded" per file
+  if (o.files.length) loadSharp();
   const writer = await CacheWriter.create<CacheTrailer>(o.cacheFile, o.size, o.channels);
   const report = new ReportBuilder();
   const ahead = Math.max(2, Math.min(4, os.availableParallelism()));
