@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerQuickFixes(shapes),
     registerCommands(shapes, output),
     registerTraining(context, shapes, output, runs),
-    registerMonitor(context, runs),
+    registerMonitor(context, runs, log),
     registerDiagram(context, shapes),
   );
   // read by the e2e benchmark; tree-sitter's wasm is not loaded yet at this point (first analysis loads it)
