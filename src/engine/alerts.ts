@@ -21,7 +21,8 @@ export interface AlertOptions {
   collapseRatio: number;
   /** … on this many consecutive diversity checks … */
   collapseChecks: number;
-  /** … counted only from this step on (at step 0 an untrained G in eval mode gives near-identical samples) */
+  /** … counted only from this step on: an untrained or barely trained G gives near-identical samples (from 200, a
+   *  32×32 run sampling every 10 steps was told "mode collapse" at step 210, on the uniform texture of early G) */
   collapseMinStep: number;
   /** the episode ends when the ratio is back above this */
   collapseRearm: number;
@@ -31,7 +32,7 @@ export const ALERT_DEFAULTS: AlertOptions = {
   loss: 'bce',
   // a windowed D loss under 0.1 with D(x) > 0.95 and D(G(z)) < 0.05: npm start's 32×32 run sat at 0.02–0.07 (D(x) 0.97–0.99) from step 150 on, with samples that stopped improving
   dLossWindow: 50, dLossBelow: 0.1, dRealAbove: 0.95, dFakeBelow: 0.05, dLossRearm: 0.3,
-  collapseRatio: 0.15, collapseChecks: 3, collapseMinStep: 200, collapseRearm: 0.3,
+  collapseRatio: 0.15, collapseChecks: 3, collapseMinStep: 500, collapseRearm: 0.3,
 };
 
 /** Diversity of the fixed-noise samples at one step, and of a real batch for scale (meanPairwiseDistance). */

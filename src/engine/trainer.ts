@@ -3,6 +3,7 @@
  * leaves in its folder:
  *   model.py                  the PyTorch source of the pair (the built-in DCGAN's is generated)
  *   metrics.jsonl             one StepMetrics per line
+ *   alerts.jsonl              one Alert per line (mode collapse, D loss → 0, NaN)
  *   samples/step_NNNNNN.png   fixed-noise sample grids (G in eval mode)
  *   checkpoint.safetensors    latest checkpoint: weights, buffers, Adam moments, step, data position (atomic)
  *   generator.safetensors, discriminator.safetensors   PyTorch state_dict() keys and layouts
@@ -21,9 +22,10 @@ import { diversityAlerts, initialAlertState, meanPairwiseDistance, stepAlerts, t
 import { writeFileAtomic } from './atomic';
 import { readSafetensors, writeSafetensors, type Tensor as StTensor } from './safetensors';
 import { slicedWasserstein } from './swd';
-import type { BackendInfo, StepMetrics, TF, TrainCallbacks, TrainConfig, TrainResult } from './types';
+import type { Alert, BackendInfo, StepMetrics, TF, TrainCallbacks, TrainConfig, TrainResult } from './types';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
+export const ALERTS = 'alerts.jsonl';
 const FIXED_N = 64;
 
 /** PyTorch NCHW ↔ the engine's NHWC for rank-4 tensors */
@@ -53,17 +55,22 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
     let alertState = initialAlertState();
     const ckpt = path.join(out, CHECKPOINT);
     const metricsFile = path.join(out, 'metrics.jsonl');
+    const alertsFile = path.join(out, ALERTS);
     if (cfg.resume && existsSync(ckpt)) {
       const resumed = await loadCheckpoint(trainer, dataset, ckpt);
       first = resumed.step + 1;
       alertState = resumed.alerts ?? alertState;
       result.lastCheckpoint = ckpt;
       // steps after the checkpoint ran in the process that died; they run again now, so their rows go
-      await keepMetricsUpTo(metricsFile, resumed.step);
+      await keepRowsUpTo(metricsFile, resumed.step);
+      await keepRowsUpTo(alertsFile, resumed.step);
     } else {
-      // a new run in an old folder starts a new metrics file, as it starts a new checkpoint
+      // a new run in an old folder starts new metrics and alerts files, as it starts a new checkpoint
       writeFileSync(metricsFile, '');
+      writeFileSync(alertsFile, '');
     }
+    // alerts are kept in the run folder too, for whoever reopens the run (the monitor's past runs)
+    const onAlert = (a: Alert) => { appendFileSync(alertsFile, `${JSON.stringify(a)}\n`); cb.onAlert?.(a); };
     cb.onStart?.({
       backend, model: pair.description, generatorParams: count(pair.generator.params), discriminatorParams: count(pair.discriminator.params),
       dataset: dataset.report, firstStep: first, totalSteps: cfg.steps,
@@ -88,7 +95,7 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
         appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
         cb.onStep?.(m);
         const message = `step ${step}: a loss or gradient became NaN/Infinity (loss_D ${s.lossD}, loss_G ${s.lossG}); the run stops and keeps its last good checkpoint${result.lastCheckpoint ? ` (${result.lastCheckpoint})` : ''}. Try a lower learning rate.`;
-        cb.onAlert?.({ step, kind: 'nan', message });
+        onAlert({ step, kind: 'nan', message });
         result.stoppedEarly = true;
         result.reason = message;
         result.steps = step - 1;
@@ -99,7 +106,7 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
         fakes = await writeSamples(tf, trainer, fixedZEngine, pair, out, step, cb);
         const d = diversityAlerts(alertState, { step, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity }, { loss: cfg.loss });
         alertState = d.state;
-        for (const a of d.alerts) cb.onAlert?.(a);
+        for (const a of d.alerts) onAlert(a);
       }
       if (fakes && cfg.swdEvery > 0 && step % cfg.swdEvery === 0 && realRef.length === fakes.length) {
         // sliced Wasserstein distance on Laplacian pyramids (ProGAN), fixed-noise samples vs a fixed real set
@@ -107,7 +114,7 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
       }
       const u = stepAlerts(alertState, m, { loss: cfg.loss });
       alertState = u.state;
-      for (const a of u.alerts) cb.onAlert?.(a);
+      for (const a of u.alerts) onAlert(a);
       appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
       cb.onStep?.(m);
       result.steps = step;
@@ -177,11 +184,11 @@ async function loadCheckpoint(trainer: GanTrainer, dataset: Dataset, file: strin
   return { step: Number(metadata.step), alerts: metadata.alerts ? JSON.parse(metadata.alerts) as AlertState : undefined };
 }
 
-/** Drop metrics.jsonl rows after `step` (and a torn last line), atomically. */
-async function keepMetricsUpTo(file: string, step: number): Promise<void> {
+/** Drop the rows of a .jsonl file (metrics, alerts) after `step`, and a torn last line, atomically. */
+async function keepRowsUpTo(file: string, step: number): Promise<void> {
   if (!existsSync(file)) return;
   const kept = readFileSync(file, 'utf8').split('\n').filter((line) => {
-    try { return (JSON.parse(line) as StepMetrics).step <= step; } catch { return false; }
+    try { return (JSON.parse(line) as { step: number }).step <= step; } catch { return false; }
   });
   await writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
 }

@@ -104,6 +104,7 @@ export class Chart {
     }
     this.drawnPoints = data[0].length;
     this.plot.setData(data, !this.zoomed);
+    if (this.plot.cursor.idx === null || this.plot.cursor.idx === undefined) this.readout(this.plot);
   }
 
   private build(): void {
@@ -160,18 +161,27 @@ export class Chart {
     if (this.xs.length) this.draw();
   }
 
+  /**
+   * The readout under the chart, which is also its legend: each series' name in its colour with its value at the
+   * cursor, or at the last step when the cursor is elsewhere.
+   */
   private readout(u: uPlot): void {
     const el = this.opts.readout;
     if (!el) return;
-    const i = u.cursor.idx;
-    if (i === null || i === undefined) { el.textContent = ''; return; }
-    const parts = [`${this.opts.xLabel ?? 'step'} ${u.data[0][i]}`];
+    const n = u.data[0].length;
+    const i = u.cursor.idx ?? (n ? n - 1 : null);
+    el.replaceChildren();
+    if (i === null) return;
+    el.append(`${this.opts.xLabel ?? 'step'} ${u.data[0][i]}`);
     this.opts.series.forEach((s, k) => {
       if (s.quiet) return;
       const v = u.data[k + 1][i];
-      if (v !== null && v !== undefined) parts.push(`${s.label} ${fmtValue(v)}`);
+      const key = document.createElement('span');
+      key.className = 'key';
+      key.style.color = cssVar(s.color[0], s.color[1]);
+      key.textContent = `■ ${s.label}`;
+      el.append(' · ', key, ` ${v === null || v === undefined ? '–' : fmtValue(v)}`);
     });
-    el.textContent = parts.join(' · ');
   }
 }
 

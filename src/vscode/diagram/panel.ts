@@ -4,7 +4,7 @@
  * of the document (debounced), on a theme change, and when the webview (re)loads. Clicking a layer reveals its
  * construction in the editor.
  */
-import { randomBytes } from 'node:crypto';
+import { webviewPage } from '../webviewPage';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { buildDiagram, viewFor } from '../../core/diagram';
@@ -127,31 +127,9 @@ class DiagramPanel implements vscode.Disposable {
   }
 }
 
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', f)).toString();
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${asset('diagram.css')}">
-<title>Shape diagram</title>
-</head>
-<body>
-<main id="root"><p class="note">Loading the diagram…</p></main>
-<script nonce="${nonce}" src="${asset('diagram.js')}"></script>
-</body>
-</html>`;
-}
+const html = (webview: vscode.Webview, extensionUri: vscode.Uri): string => webviewPage(webview, extensionUri, {
+  name: 'diagram', title: 'Shape diagram', body: () => '<main id="root"><p class="note">Loading the diagram…</p></main>',
+});
 
 export function registerDiagram(context: vscode.ExtensionContext, shapes: ShapeService): vscode.Disposable {
   const panels = new Map<string, DiagramPanel>();

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { stepMetrics } from '../../protocol/training';
-import type { StepMetrics } from '../../engine/types';
+import { alert, stepMetrics } from '../../protocol/training';
+import type { Alert, StepMetrics } from '../../engine/types';
 
 export const METRICS_FILE = 'metrics.jsonl';
 const SAMPLE = /^step_(\d+)\.png$/;
@@ -49,6 +49,15 @@ export async function readMetrics(dir: string): Promise<{ metrics: StepMetrics[]
   } catch {
     return { metrics: [], skipped: 0 };
   }
+}
+
+/** The alerts a run raised (alerts.jsonl), skipping lines that are not a whole Alert. */
+export async function readAlerts(dir: string): Promise<Alert[]> {
+  let text: string;
+  try { text = await readFile(path.join(dir, 'alerts.jsonl'), 'utf8'); } catch { return []; }
+  return text.split('\n').flatMap((line) => {
+    try { return [alert(JSON.parse(line), 'alert')]; } catch { return []; }
+  });
 }
 
 /** The sample grids of a run folder, in step order. */

@@ -6,7 +6,7 @@
  * follows the store's changes, batching metrics every ≤100 ms. Which run is shown and which are overlaid is
  * host state too, so a re-shown view shows what it showed before.
  */
-import { randomBytes } from 'node:crypto';
+import { webviewPage } from '../webviewPage';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -16,7 +16,7 @@ import {
 import type { StepMetrics } from '../../engine/types';
 import { resolveRunsRoot } from '../training/offers';
 import type { RunChange, RunSnapshot, RunStatus, RunStore } from '../training/runState';
-import { listRunFolders, readMetrics, readRunConfig, readSamples, type RunFolder } from './runFolders';
+import { listRunFolders, readAlerts, readMetrics, readRunConfig, readSamples, type RunFolder } from './runFolders';
 
 export const MONITOR_VIEW = 'dcganLab.monitor';
 /** the host's run states are a subset of what the monitor shows (compile-time check) */
@@ -95,10 +95,9 @@ class MonitorView implements vscode.WebviewViewProvider, vscode.Disposable {
     pause: () => this.command('dcganLab.pauseTraining'),
     resume: () => this.command('dcganLab.resumeTraining'),
     openRunFolder: async () => {
-      // the live run's folder: the command's own behaviour (the OS file manager, or the Explorer when remote)
+      // the shown run's folder (a past run's, or the live run's when undefined), as the command opens it
       const dir = this.shownId === null ? undefined : this.shownDir();
-      if (dir && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir))) await this.command('revealInExplorer', vscode.Uri.file(dir));
-      else await this.command('dcganLab.openRunFolder');
+      await this.command('dcganLab.openRunFolder', ...(dir ? [vscode.Uri.file(dir)] : []));
     },
     openRun: async (m) => {
       await this.refreshFolders();
@@ -225,14 +224,14 @@ class MonitorView implements vscode.WebviewViewProvider, vscode.Disposable {
     if (!f) return undefined;
     const hit = this.past.get(id);
     if (hit && hit.modified === f.modified) return hit;
-    const [{ metrics, skipped }, samples, cfg] = await Promise.all([readMetrics(f.dir), readSamples(f.dir), readRunConfig(f.dir)]);
+    const [{ metrics, skipped }, samples, cfg, alerts] = await Promise.all([readMetrics(f.dir), readSamples(f.dir), readRunConfig(f.dir), readAlerts(f.dir)]);
     if (skipped) this.log.warn(`monitor: ${path.join(f.dir, 'metrics.jsonl')}: skipped ${skipped} unreadable line(s)`);
     const run: MonitorRun = {
       id, origin: 'past', status: 'saved',
       ...(cfg.steps !== undefined ? { totalSteps: cfg.steps } : {}), ...(cfg.loss !== undefined ? { loss: cfg.loss } : {}),
       metrics: toColumns(metrics),
       samples: samples.map((x) => ({ step: x.step, uri: this.uri(x.file) })),
-      alerts: [],
+      alerts,
     };
     const entry = { modified: f.modified, run, metrics };
     this.past.set(id, entry);
@@ -305,30 +304,9 @@ class MonitorView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   private page(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', f)).toString();
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      // vscode-elements (Lit) style their shadow roots with constructed stylesheets; uPlot sets element.style
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('monitor.css')}">
-<title>Training Monitor</title>
-</head>
-<body>
-<main id="app" data-nonce="${nonce}"></main>
-<script nonce="${nonce}" src="${asset('monitor.js')}"></script>
-</body>
-</html>`;
+    return webviewPage(webview, this.extensionUri, {
+      name: 'monitor', title: 'Training Monitor', body: (nonce) => `<main id="app" data-nonce="${nonce}"></main>`,
+    });
   }
 }
 

@@ -95,9 +95,10 @@ export function registerTraining(context: vscode.ExtensionContext, shapes: Shape
   const pause = vscode.commands.registerCommand('dcganLab.pauseTraining', () => need('pause')?.pause());
   const resume = vscode.commands.registerCommand('dcganLab.resumeTraining', () => need('resume')?.resume());
 
-  const openRunFolder = vscode.commands.registerCommand('dcganLab.openRunFolder', async () => {
+  // (folder: a past run's folder, from the monitor; default: the live or last run's)
+  const openRunFolder = vscode.commands.registerCommand('dcganLab.openRunFolder', async (folder?: vscode.Uri) => {
     const run = store.snapshot();
-    const target = run && existsSync(run.out) ? run.out : runsRoot(trainingSettings());
+    const target = folder instanceof vscode.Uri ? folder.fsPath : run && existsSync(run.out) ? run.out : runsRoot(trainingSettings());
     if (!existsSync(target)) {
       void vscode.window.showInformationMessage(`DCGAN Lab: no run folder yet (runs go to ${target}). "DCGAN: Train DCGAN" starts a run.`);
       return;

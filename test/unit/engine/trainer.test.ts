@@ -91,11 +91,13 @@ describe('the training loop', () => {
     await train(tf, info, config(out, { steps: 3, checkpointEvery: 3 }));
     assert.deepEqual(metrics(out).map((m) => m.step), [1, 2, 3]);
     // the checkpoint is from step 3; step 4 ran and the process died writing step 5's row
+    appendFileSync(path.join(out, 'alerts.jsonl'), `${JSON.stringify({ step: 4, kind: 'd-loss-zero', message: 'from the lost step' })}\n`);
     appendFileSync(path.join(out, 'metrics.jsonl'), `${JSON.stringify({ ...metrics(out)[2], step: 4 })}\n{"step": 5, "lossD`);
     const saved = JSON.parse((await readSafetensors(path.join(out, 'checkpoint.safetensors'))).metadata.alerts) as { recent: unknown[] };
     assert.equal(saved.recent.length, 3, 'the checkpoint carries the alert window of steps 1-3');
     await train(tf, info, config(out, { steps: 6, resume: true }));
     assert.deepEqual(metrics(out).map((m) => m.step), [1, 2, 3, 4, 5, 6], 'one row per step, none repeated, none torn');
+    assert.doesNotMatch(readFileSync(path.join(out, 'alerts.jsonl'), 'utf8'), /from the lost step/, 'alerts of lost steps are dropped too');
     const after = JSON.parse((await readSafetensors(path.join(out, 'checkpoint.safetensors'))).metadata.alerts) as { recent: unknown[] };
     assert.equal(after.recent.length, 6, 'the resumed run continued the window instead of starting a new one');
   });

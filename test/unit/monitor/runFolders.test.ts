@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeSafetensors } from '../../../src/engine/safetensors';
-import { listRunFolders, parseMetricsLines, readMetrics, readRunConfig, readSamples } from '../../../src/vscode/monitor/runFolders';
+import { listRunFolders, parseMetricsLines, readAlerts, readMetrics, readRunConfig, readSamples } from '../../../src/vscode/monitor/runFolders';
 
 const line = (step: number, extra: Record<string, unknown> = {}) => JSON.stringify({
   step, epoch: 0, lossD: 1.2, lossG: 0.8, dReal: 0.6, dFake: 0.4, dFakeAfter: 0.35, gradNormD: 1, gradNormG: 2,
@@ -71,6 +71,14 @@ describe('run folders', () => {
       [[100, 'step_000100.png'], [200, 'step_000200.png'], [1000, 'step_001000.png']]);
     assert.equal((await readMetrics(dir)).metrics.length, 2);
     assert.deepEqual(await readMetrics(path.join(root, 'nowhere')), { metrics: [], skipped: 0 });
+  });
+
+  it('reads a past run\'s alerts, skipping a torn line and lines that are not alerts', async () => {
+    const dir = makeRun('run-alerts', `${line(1)}\n`);
+    const a = { step: 40, kind: 'd-loss-zero', message: 'Step 40: D has won' };
+    writeFileSync(path.join(dir, 'alerts.jsonl'), `${JSON.stringify(a)}\n{"step": 41, "kind": "pony", "message": ""}\n{"step": 50, "ki`);
+    assert.deepEqual(await readAlerts(dir), [a]);
+    assert.deepEqual(await readAlerts(path.join(root, 'nowhere')), []);
   });
 
   it('reads a past run\'s step target and loss from its checkpoint header', async () => {
