@@ -29,7 +29,11 @@ export class ModelRefused extends Error {
   constructor(message: string, readonly file: string, readonly line: number) { super(message); }
 }
 
-export interface BuiltinOptions { size: number; channels: number; nz: number; ngf: number; ndf: number }
+export interface BuiltinOptions {
+  size: number; channels: number; nz: number; ngf: number; ndf: number;
+  /** WGAN-GP's critic: D without BatchNorm (the gradient penalty is per image) and without the final Sigmoid */
+  critic?: boolean;
+}
 
 /** S = b·2ⁿ with b in 4…7 and n ≥ 2: the first ConvTranspose2d makes b×b, each stage doubles. */
 export function builtinGeometry(size: number): { base: number; stages: number } | null {
@@ -67,11 +71,12 @@ export function builtinDcganSource(o: BuiltinOptions): string {
   gen.push('            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),', '            nn.Tanh(),');
   const disc: string[] = ['            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),', '            nn.LeakyReLU(0.2, inplace=True),'];
   for (let i = 0; i < g.stages - 1; i++) {
-    disc.push(`            nn.Conv2d(ndf * ${mult(i)}, ndf * ${mult(i + 1)}, 4, 2, 1, bias=False),`,
-      `            nn.BatchNorm2d(ndf * ${mult(i + 1)}),`, '            nn.LeakyReLU(0.2, inplace=True),');
+    disc.push(`            nn.Conv2d(ndf * ${mult(i)}, ndf * ${mult(i + 1)}, 4, 2, 1, bias=${o.critic ? 'True' : 'False'}),`,
+      ...(o.critic ? [] : [`            nn.BatchNorm2d(ndf * ${mult(i + 1)}),`]), '            nn.LeakyReLU(0.2, inplace=True),');
   }
-  disc.push(`            nn.Conv2d(ndf * ${mult(g.stages - 1)}, 1, ${g.base}, 1, 0, bias=False),`, '            nn.Sigmoid(),');
-  return `"""DCGAN Lab's built-in DCGAN for ${o.size}x${o.size} images (the reference pytorch/examples DCGAN, scaled).
+  disc.push(`            nn.Conv2d(ndf * ${mult(g.stages - 1)}, 1, ${g.base}, 1, 0, bias=False),`, ...(o.critic ? [] : ['            nn.Sigmoid(),']));
+  return `"""DCGAN Lab's built-in DCGAN for ${o.size}x${o.size} images (the reference pytorch/examples DCGAN, scaled)${o.critic
+    ? ',\nwith a WGAN-GP critic: no BatchNorm and no Sigmoid in the discriminator (Gulrajani et al. 2017)' : ''}.
 
 Load an exported run in PyTorch:
     netG = Generator(); netG.load_state_dict(safetensors_state_dict("generator.safetensors"), strict=True)
@@ -109,7 +114,7 @@ export async function builtinPair(o: BuiltinOptions, batch: number): Promise<Gan
   const source = builtinDcganSource(o);
   const analysis = await FileAnalysis.create(source);
   const pair = pairFrom(analysis, 'Generator', 'Discriminator', [o.nz, 1, 1], batch, '');
-  return { ...pair, source, file: '', description: `built-in DCGAN ${o.size}×${o.size} (ngf ${o.ngf}, ndf ${o.ndf}, nz ${o.nz})` };
+  return { ...pair, source, file: '', description: `built-in DCGAN ${o.size}×${o.size} (ngf ${o.ngf}, ndf ${o.ndf}, nz ${o.nz}${o.critic ? ', WGAN-GP critic' : ''})` };
 }
 
 export interface FilePairOptions extends AnalysisOptions { generator?: string; discriminator?: string; batch: number }
@@ -190,11 +195,13 @@ export interface PairRequest {
   nz: number;
   ngf: number;
   ndf: number;
+  /** 'wgan-gp': the built-in DCGAN's D is a critic (see BuiltinOptions.critic); a file's D is trained as written */
+  loss?: 'bce' | 'wgan-gp';
 }
 
 /** The pair a run asks for; throws ModelRefused (with the engine's diagnostics) when it cannot be trained. */
 export async function loadPair(r: PairRequest): Promise<GanPair> {
-  if (!r.model) return builtinPair({ size: r.size || 64, channels: 3, nz: r.nz, ngf: r.ngf, ndf: r.ndf }, r.batch);
+  if (!r.model) return builtinPair({ size: r.size || 64, channels: 3, nz: r.nz, ngf: r.ngf, ndf: r.ndf, critic: r.loss === 'wgan-gp' }, r.batch);
   const file = path.resolve(r.model.file);
   let text: string;
   try {

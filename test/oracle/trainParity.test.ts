@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import * as tfCore from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { builtinPair, filePair, type GanPair } from '../../src/core/gan';
+import { builtinPair, filePair, loadPair, type GanPair } from '../../src/core/gan';
 import { GanTrainer, type TorchTensor } from '../../src/engine/ganTrainer';
 import { writeSafetensors, type Tensor as StTensor } from '../../src/engine/safetensors';
 import type { TF } from '../../src/engine/types';
@@ -125,6 +125,17 @@ describe('training matches PyTorch step for step', () => {
     if (!requireTorch(t)) return;
     const pair = await builtinPair({ size: 16, channels: 3, nz: 8, ngf: 8, ndf: 8 }, 4);
     const file = path.join(tmp, 'builtin-wgan.py');
+    writeFileSync(file, pair.source);
+    await parity(pair, file, 'Generator', 'Discriminator', 4, 'wgan-gp', 4);
+  });
+
+  it('WGAN-GP with the built-in critic `--loss wgan-gp` gets (no BatchNorm, no Sigmoid in D)', async (t) => {
+    if (!requireTorch(t)) return;
+    const pair = await loadPair({ size: 16, batch: 4, nz: 8, ngf: 8, ndf: 8, loss: 'wgan-gp' });
+    assert.match(pair.description, /WGAN-GP critic/);
+    const critic = pair.source.slice(pair.source.indexOf('class Discriminator'));
+    assert.doesNotMatch(critic, /BatchNorm|Sigmoid/);
+    const file = path.join(tmp, 'builtin-critic.py');
     writeFileSync(file, pair.source);
     await parity(pair, file, 'Generator', 'Discriminator', 4, 'wgan-gp', 4);
   });
