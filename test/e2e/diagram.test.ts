@@ -5,13 +5,9 @@
  * Screenshots: test-results/e2e/diagram-*.png
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { ROOT, clickCodeLens, codeLenses, e2eSkip, findText, gotoLine, openFile, runCommand, startVSCode, waitFor, type VSCode } from './harness';
+import { clickCodeLens, codeLenses, e2eSkip, findText, gotoLine, openFile, runCommand, startPackaged, waitFor, type PackagedVSCode } from './harness';
 
 const skip = e2eSkip();
 
@@ -19,8 +15,7 @@ const skip = e2eSkip();
 interface El { ownerDocument: { defaultView: { getComputedStyle(e: unknown): Record<string, string> } } }
 
 describe('the shape diagram in a real VS Code', { skip: skip || undefined, timeout: 600_000 }, () => {
-  let vs: VSCode;
-  let workspace: string;
+  let vs: PackagedVSCode;
 
   /** the diagram webview's document (code-server nests it: iframe.webview → #active-frame) */
   const diagram = (): FrameLocator => vs.page.frameLocator('iframe.webview').frameLocator('#active-frame');
@@ -80,12 +75,7 @@ describe('the shape diagram in a real VS Code', { skip: skip || undefined, timeo
   }
 
   before(async () => {
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'inherit' });
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'dcgan-lab-diagram-'));
-    copyFileSync(path.join(ROOT, 'examples/seed_dcgan64.py'), path.join(workspace, 'seed_dcgan64.py'));
-    vs = await startVSCode({
-      workspace,
-      extensionVsix: path.join(ROOT, 'dcgan-lab.vsix'),
+    vs = await startPackaged('diagram', { 'seed_dcgan64.py': { copy: 'examples/seed_dcgan64.py' } }, {
       viewport: { width: 1600, height: 1000 },
     });
     // the diagram opens beside the editor: without the side bar both get half of the window
@@ -94,7 +84,6 @@ describe('the shape diagram in a real VS Code', { skip: skip || undefined, timeo
 
   after(async () => {
     await vs?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
   it('"DCGAN: Show Shape Diagram" draws the generator and the discriminator layer by layer at 64×64', { skip }, async () => {

@@ -4,14 +4,10 @@
  * problem disappear, and the sweep in the code lens. Screenshots: test-results/e2e/editor-*.png
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ROOT, codeLenses, e2eSkip, hoverText, inlayHints, notifications, openFile, problems, quickFix, runCommand, startVSCode, waitFor,
-  type VSCode,
+  codeLenses, e2eSkip, hoverText, inlayHints, notifications, openFile, problems, quickFix, runCommand, startPackaged, waitFor,
+  type PackagedVSCode,
 } from './harness';
 
 const LINEAR = `import torch
@@ -34,24 +30,16 @@ Critic()(torch.randn(2, 3, 16, 16))
 const skip = e2eSkip();
 
 describe('DCGAN Lab in a real VS Code', { skip: skip || undefined, timeout: 600_000 }, () => {
-  let vs: VSCode;
-  let workspace: string;
+  let vs: PackagedVSCode;
 
   before(async () => {
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'inherit' });
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'dcgan-lab-e2e-'));
-    copyFileSync(path.join(ROOT, 'examples/seed_dcgan64.py'), path.join(workspace, 'seed_dcgan64.py'));
-    writeFileSync(path.join(workspace, 'critic.py'), LINEAR);
-    vs = await startVSCode({
-      workspace,
-      extensionVsix: path.join(ROOT, 'dcgan-lab.vsix'),
+    vs = await startPackaged('editor', { 'seed_dcgan64.py': { copy: 'examples/seed_dcgan64.py' }, 'critic.py': LINEAR }, {
       settings: { 'editor.inlayHints.enabled': 'on', 'editor.hover.delay': 150, 'editor.codeLens': true },
     });
   });
 
   after(async () => {
     await vs?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
   it('shows the size sweep in the code lens above the discriminator', async () => {

@@ -25,8 +25,8 @@
  * node:test runs test files in parallel, one VS Code each (about 1.5 GB of RSS with Chromium, measured idle): keep the e2e
  * tests in few files, sharing one VS Code per file through before()/after().
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync, cpSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -332,6 +332,51 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
     return vs;
   } catch (e) {
     await close();
+    throw e;
+  }
+}
+
+/** What the packaged .vsix is built from: when none is newer than dcgan-lab.vsix, packaging again is skipped. */
+const PACKAGE_INPUTS = ['src', 'webview', 'media', 'package.json', 'package-lock.json', 'esbuild.mjs', 'scripts/package.mjs', '.vscodeignore', 'README.md'];
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(p).reduce((m, f) => Math.max(m, newestMtime(path.join(p, f))), st.mtimeMs);
+}
+
+/**
+ * The packaged extension (`npm run package`), built once per change: each e2e file runs in its own process, and
+ * packaging takes seconds, so it is skipped while dcgan-lab.vsix is newer than everything it is built from.
+ */
+export function packagedVsix(): string {
+  const vsix = path.join(ROOT, 'dcgan-lab.vsix');
+  const built = existsSync(vsix) ? statSync(vsix).mtimeMs : 0;
+  if (PACKAGE_INPUTS.some((p) => newestMtime(path.join(ROOT, p)) > built)) {
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return vsix;
+}
+
+export type PackagedVSCode = VSCode & { workspace: string };
+
+/**
+ * A real VS Code with the packaged extension on a throwaway workspace holding `files` (name → content, or
+ * `{ copy: 'examples/x.py' }` from the repository). close() also removes the workspace.
+ */
+export async function startPackaged(prefix: string, files: Record<string, string | { copy: string }>, opts: Omit<StartOptions, 'workspace' | 'extensionVsix'> = {}): Promise<PackagedVSCode> {
+  const extensionVsix = packagedVsix();
+  const workspace = mkdtempSync(path.join(os.tmpdir(), `dcgan-lab-e2e-${prefix}-`));
+  for (const [name, f] of Object.entries(files)) {
+    if (typeof f === 'string') writeFileSync(path.join(workspace, name), f);
+    else copyFileSync(path.join(ROOT, f.copy), path.join(workspace, name));
+  }
+  try {
+    const vs = await startVSCode({ ...opts, workspace, extensionVsix });
+    return { ...vs, workspace, close: async () => { await vs.close(); rmSync(workspace, { recursive: true, force: true }); } };
+  } catch (e) {
+    rmSync(workspace, { recursive: true, force: true });
     throw e;
   }
 }

@@ -6,13 +6,9 @@
  * Screenshots: test-results/e2e/monitor-*.png
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { ROOT, e2eSkip, mouseClick, runCommand, sleep, startVSCode, waitFor, type Page, type VSCode } from './harness';
+import { e2eSkip, mouseClick, runCommand, sleep, startPackaged, waitFor, type Page, type PackagedVSCode } from './harness';
 import { stopFromPalette, trainFromPalette, waitForStep } from './training';
 
 const skip = e2eSkip();
@@ -126,15 +122,10 @@ async function widenSidebar(page: Page, width: number): Promise<void> {
 }
 
 describe('the training monitor in a real VS Code', { skip: skip || undefined, timeout: 900_000 }, () => {
-  let vs: VSCode;
-  let workspace: string;
+  let vs: PackagedVSCode;
 
   before(async () => {
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'inherit' });
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'dcgan-lab-e2e-monitor-'));
-    vs = await startVSCode({
-      workspace,
-      extensionVsix: path.join(ROOT, 'dcgan-lab.vsix'),
+    vs = await startPackaged('monitor', {}, {
       colorTheme: 'Default Dark Modern',
       viewport: { width: 1500, height: 1000 },
       settings: {
@@ -147,7 +138,6 @@ describe('the training monitor in a real VS Code', { skip: skip || undefined, ti
 
   after(async () => {
     await vs?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
   let runName = '';

@@ -9,29 +9,23 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodePng } from '../../src/engine/data/png';
 import { TRAIN_DEFAULTS, type RunStart, type TrainResult } from '../../src/engine/types';
 import { TrainingClient } from '../../src/protocol/client';
-import { ROOT, e2eSkip, notifications, openFile, startVSCode, waitFor, type VSCode } from './harness';
+import { ROOT, e2eSkip, notifications, openFile, startPackaged, waitFor, type PackagedVSCode } from './harness';
 import { runPaletteCommand, stopFromPalette, trainFromPalette, trainingStatus, waitForStep } from './training';
 
 const skip = e2eSkip();
 
 describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 900_000 }, () => {
-  let vs: VSCode;
-  let workspace: string;
+  let vs: PackagedVSCode;
 
   before(async () => {
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: 'inherit' });
-    workspace = mkdtempSync(path.join(os.tmpdir(), 'dcgan-lab-e2e-train-'));
-    copyFileSync(path.join(ROOT, 'examples/dcgan_argparse_upsample.py'), path.join(workspace, 'upsample.py'));
-    vs = await startVSCode({
-      workspace,
-      extensionVsix: path.join(ROOT, 'dcgan-lab.vsix'),
+    vs = await startPackaged('train', { 'upsample.py': { copy: 'examples/dcgan_argparse_upsample.py' } }, {
       settings: {
         // small and quick: the test is about the experience, not the samples
         'dcganLab.training.backend': 'wasm', 'dcganLab.training.batch': 8, 'dcganLab.training.ngf': 16, 'dcganLab.training.ndf': 16,
@@ -42,7 +36,6 @@ describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 90
 
   after(async () => {
     await vs?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
   it('trains the built-in DCGAN from the palette, shows the step, and stops with a checkpoint and samples', async () => {
@@ -60,9 +53,9 @@ describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 90
       assert.match(final, /^DCGAN stopped at (\d[\d,]*)\/5,000$/);
       const stoppedAt = Number(/at (\d[\d,]*)\//.exec(final)![1].replace(/,/g, ''));
       assert.ok(stoppedAt >= step);
-      const runs = readdirSync(path.join(workspace, 'runs')).filter((d) => d.startsWith('run-'));
+      const runs = readdirSync(path.join(vs.workspace, 'runs')).filter((d) => d.startsWith('run-'));
       assert.equal(runs.length, 1);
-      const run = path.join(workspace, 'runs', runs[0]);
+      const run = path.join(vs.workspace, 'runs', runs[0]);
       assert.ok(existsSync(path.join(run, 'checkpoint.safetensors')), 'the stop wrote a checkpoint');
       const samples = readdirSync(path.join(run, 'samples')).filter((f) => f.endsWith('.png'));
       assert.ok(samples.length >= 1, `samples: ${samples.join(', ')}`);
@@ -89,7 +82,7 @@ describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 90
       }, 10_000, 'the cursor on line 66');
       assert.equal(where.replace(/\s+/g, ' ').trim(), 'Ln 66, Col 87 (78 selected)');
       assert.doesNotMatch(await trainingStatus(page), /starting|DCGAN \d/, 'no run started');
-      assert.ok(!existsSync(path.join(workspace, 'runs')) || readdirSync(path.join(workspace, 'runs')).filter((d) => d.startsWith('run-')).length === 1);
+      assert.ok(!existsSync(path.join(vs.workspace, 'runs')) || readdirSync(path.join(vs.workspace, 'runs')).filter((d) => d.startsWith('run-')).length === 1);
       await vs.screenshot('train-refused');
     });
   });
