@@ -104,7 +104,8 @@ function removeStaleTempsSync(dir: string, staleMatch: RegExp): void {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

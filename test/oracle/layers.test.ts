@@ -25,6 +25,7 @@ import { family as norm } from '../../src/core/torch/norm';
 import { family as activation } from '../../src/core/torch/activation';
 import { family as dropout } from '../../src/core/torch/dropout';
 import { family as losses } from '../../src/core/torch/losses';
+import { mulberry32 } from '../support/mutate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON encoding of Python values shared by both sides
@@ -175,18 +176,6 @@ function runTs(c: Cfg): Res {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// the seeded generator
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** LAYERS_ORACLE_SEED shifts every family's seed (the default, 0, is what CI runs) to explore further. */
 const SEED_SHIFT = Number(process.env.LAYERS_ORACLE_SEED ?? 0);

@@ -21,6 +21,7 @@ import { registry } from '../../src/core/torch/registry';
 import { bind } from '../../src/core/torch/args';
 import { TorchError, UnknownValue } from '../../src/core/torch/types';
 import { tensor, type DType, type Py } from '../../src/core/python/values';
+import { mulberry32 } from '../support/mutate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON encoding of Python values shared by both sides
@@ -206,15 +207,6 @@ function check(name: string, cfgs: Cfg[], minRaise = 0.1, maxRaise = 0.8): void 
 // seeded generators
 // ---------------------------------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   private r: () => number;

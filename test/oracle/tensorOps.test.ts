@@ -20,6 +20,7 @@ import { TorchError, UnknownValue, type TorchFn } from '../../src/core/torch/typ
 import { tensor, type DType, type Py } from '../../src/core/python/values';
 import { binaryOp, family as tensorOps, indexShape, tensorAttr } from '../../src/core/torch/tensorOps';
 import { family as creation } from '../../src/core/torch/creation';
+import { mulberry32 } from '../support/mutate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON encoding of Python values, shared by both sides
@@ -93,16 +94,6 @@ type Cfg =
 const M = (name: string, self: V, args: V[] = [], kw: Record<string, V> = {}): Cfg => ({ kind: 'm', name, self, args, kw });
 const TF = (name: string, args: V[] = [], kw: Record<string, V> = {}): Cfg => ({ kind: 't', name, args, kw });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   private r: () => number;

@@ -1,15 +1,7 @@
 /** Seeded source mutations for robustness tests: what half-typed and broken files look like. */
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the engine's seeded generator (src/engine/data/random.ts), under the name the tests use. */
+export { rng as mulberry32 } from '../../src/engine/data/random';
 
 const TOKENS = ['(', ')', '[', ']', ':', ',', '=', '.', 'nn.Conv2d(', 'self', 'x', '*', '**', '-1', '0', 'def', 'class', 'return', 'if', 'for', 'in', '"', "'", '\\', '    ', '\n', 'lambda', 'None', '@', '#'];
 

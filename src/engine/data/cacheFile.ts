@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../atomic';
 
 const MAGIC = 'DCGLDATA';
 const FORMAT_VERSION = 1;
@@ -191,14 +192,5 @@ export async function removeStale(dir: string, prefix: string, keep: string): Pr
     const tmp = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
     if (tmp && processAlive(Number(tmp[1]))) continue;
     await fsp.rm(path.join(dir, name), { force: true }).catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
