@@ -26,10 +26,11 @@
  * tests in few files, sharing one VS Code per file through before()/after().
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { newestMtime } from '../support/build';
 import type { Browser, Locator, Page } from 'playwright-core';
 
 export type { Page, Browser } from 'playwright-core';
@@ -338,13 +339,6 @@ export async function startVSCode(opts: StartOptions): Promise<VSCode> {
 
 /** What the packaged .vsix is built from: when none is newer than dcgan-lab.vsix, packaging again is skipped. */
 const PACKAGE_INPUTS = ['src', 'webview', 'media', 'package.json', 'package-lock.json', 'esbuild.mjs', 'scripts/package.mjs', '.vscodeignore', 'README.md'];
-
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(p).reduce((m, f) => Math.max(m, newestMtime(path.join(p, f))), st.mtimeMs);
-}
 
 /**
  * The packaged extension (`npm run package`), built once per change: each e2e file runs in its own process, and

@@ -9,11 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { builtBundle } from '../../support/build';
 import { TRAIN_DEFAULTS, type StepMetrics, type TrainConfig } from '../../../src/engine/types';
 import { ProgressThrottle } from '../../../src/engine/worker';
 import { TrainingClient, describeExit, locateWorker, type TrainingClientOptions, type TrainingFailure } from '../../../src/protocol/client';
@@ -22,25 +23,8 @@ import { ProtocolError, parseHostMessage, parseWorkerMessage, type WorkerMessage
 const ROOT = path.resolve(__dirname, '../../..');
 const BUNDLE = path.join(ROOT, 'dist', 'worker.js');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-let built = false;
-/** dist/worker.js, rebuilt when any source file is newer (as test/support/cli.ts does for the CLI). */
-function bundledWorker(): string {
-  if (!built) {
-    const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newestSource(path.join(ROOT, 'src'));
-    if (stale) execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
-    built = true;
-  }
-  return BUNDLE;
-}
+/** dist/worker.js, rebuilt when any source file is newer. */
+const bundledWorker = (): string => builtBundle('worker');
 
 function gone(pid: number | undefined): boolean {
   if (pid === undefined) return true;

@@ -5,11 +5,11 @@
  * sharp is missing and what to do.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { builtBundle } from '../../support/build';
 import { TRAIN_DEFAULTS, type TrainConfig, type TrainResult } from '../../../src/engine/types';
 import { TrainingClient, type TrainingFailure } from '../../../src/protocol/client';
 
@@ -17,20 +17,8 @@ const ROOT = path.resolve(__dirname, '../../..');
 let dir: string;
 let worker: string;
 
-function newest(d: string): number {
-  let t = 0;
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = path.join(d, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 before(() => {
-  const bundle = path.join(ROOT, 'dist/worker.js');
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest(path.join(ROOT, 'src'))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  }
+  const bundle = builtBundle('worker');
   // os.tmpdir() has no node_modules above it: require('sharp') from here fails as it would without a shipped copy
   dir = mkdtempSync(path.join(os.tmpdir(), 'dcgan-nosharp-'));
   mkdirSync(path.join(dir, 'dist/wasm'), { recursive: true });
