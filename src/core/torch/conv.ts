@@ -8,6 +8,7 @@
  */
 import { repr, tuple, type CallArgs, type Py, type Shape } from '../python/values';
 import { bind, boolArg, fmt, intArg, intTupleArg, out, seqItems, strArg, tensorArg } from './args';
+import { padShape } from './padding';
 import { TorchError, UnknownValue, type Family, type ModuleDef, type Param, type ParamInfo, type TorchFn } from './types';
 
 const DIM_NAMES: Record<number, string[]> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
@@ -19,87 +20,6 @@ const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
 const cdiv = (a: number, b: number): number => Math.trunc(a / b);
 /** Element i of a per-dim list, or its only element. */
 const at = (xs: number[], i: number): number => (xs.length === 1 ? xs[0] : xs[i]);
-
-// ---------------------------------------------------------------------------------------------------------------
-// F.pad for the non-constant modes a conv's padding_mode uses (ATen's _pad_enum, torch 1.13)
-// ---------------------------------------------------------------------------------------------------------------
-
-/** `F.pad(input, pad, mode)` for mode reflect/replicate/circular: the output shape or PyTorch's error. */
-export function padNonConstant(input: Shape, pad: number[], mode: string): Shape {
-  const ndim = input.length;
-  if (pad.length % 2 !== 0) throw err('Padding length must be divisible by 2');
-  if (pad.length > ndim * 2) throw err('Padding length too large');
-  const np = pad.length / 2;
-  if (!(np >= 1 && np <= 3 && (ndim === np + 1 || ndim === np + 2))) {
-    throw new TorchError('Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now', 'NotImplementedError');
-  }
-  const o = input.slice();
-  if (mode === 'circular') {
-    const sp = ndim - 2;
-    if (pad.length + 4 !== ndim * 2) throw err(`Invalid padding size, expected ${sp * 2} but got ${pad.length}`);
-    for (let i = 0; i < sp; i++) {
-      const l = pad[2 * (sp - i - 1)], r = pad[2 * (sp - i - 1) + 1];
-      const size = input[2 + i];
-      o[2 + i] = size + l + r;
-      if (!(l <= size && r <= size)) throw err('Padding value causes wrapping around more than once.');
-      if (o[2 + i] < 0) throw err('Negative padding value is resulting in an empty dimension');
-    }
-    return o;
-  }
-  const batched = ndim === np + 2;
-  const what = `${np + 1}D or ${np + 2}D`;
-  if (mode === 'reflect' && np < 3) {
-    // reflection_pad1d/2d: every dim but the first must be non-empty; the message prints the tensor (TH style)
-    if (input.some((s, i) => i > 0 && s === 0)) {
-      throw err(`${what} (batch mode) tensor expected for input, but got: [ torch.FloatTensor{${input.join(',')}} ]`);
-    }
-  } else if (!input.every((s, i) => s !== 0 || (batched && i === 0))) {
-    throw err(`Expected ${what} (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${fmt(input)}`);
-  }
-  if (mode === 'reflect') {
-    const argNo = [4, 6, 8];
-    for (let j = 0; j < np; j++) {
-      const dim = ndim - 1 - j;
-      const l = pad[2 * j], r = pad[2 * j + 1];
-      if (!(l < input[dim] && r < input[dim])) {
-        const of = np === 2 ? String(ndim) : fmt(input);
-        throw err(`Argument #${argNo[j]}: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ${of}`);
-      }
-    }
-  }
-  for (let j = 0; j < np; j++) {
-    const dim = ndim - 1 - j;
-    o[dim] = input[dim] + pad[2 * j] + pad[2 * j + 1];
-  }
-  // negative padding can shrink the output: each kernel has its own check (and wording)
-  const iw = input[ndim - 1], ow = o[ndim - 1];
-  const ih = input[ndim - 2], oh = o[ndim - 2];
-  const id = input[ndim - 3], od = o[ndim - 3];
-  const reflect = mode === 'reflect';
-  if (np === 1) {
-    if (ow < 1) throw err(reflect ? `2input (W: ${iw})is too small. Calculated output W: ${ow}` : `input (W: ${iw}) is too small. Calculated output W: ${ow}`);
-  } else if (np === 2) {
-    if (ow < 1 && oh < 1) {
-      const close = reflect ? ')is' : ' ) is';
-      throw err(`input (H: ${ih}, W: ${iw}${close} too small. Calculated output H: ${oh} W: ${ow}`);
-    }
-    // reflection_pad2d allocates without a check: a negative size overflows numel (an unsigned product), unless
-    // a 0 earlier in the shape keeps the product 0 (then the negative size flows on to the next op)
-    if (reflect && o.some((x) => x < 0)) {
-      let acc = 1n;
-      for (const x of o) {
-        acc *= x < 0 ? (1n << 64n) + BigInt(x) : BigInt(x);
-        if (acc >= 1n << 64n) throw err('numel: integer multiplication overflow');
-      }
-      return o;
-    }
-  } else if (ow < 1 && oh < 1 && od < 1) {
-    throw err(`input (D: ${id} H: ${ih}, W: ${iw}) is too small. Calculated output D: ${od} H: ${oh} W: ${ow}`);
-  }
-  const neg = o.find((x) => x < 0);
-  if (neg !== undefined) throw err(`Trying to create tensor with negative dimension ${neg}: ${fmt(o)}`);
-  return o;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // at::convolution
@@ -488,7 +408,8 @@ function convModule(n: number): ModuleDef<ConvCfg> {
       const w = weightShape(c);
       const b = c.bias ? [c.outChannels] : null;
       if (c.paddingMode !== 'zeros') {
-        const padded = padNonConstant(x, c.revPad, c.paddingMode);
+        // a padding_mode other than zeros is F.pad(input, _reversed_padding_repeated_twice, mode), as PyTorch does
+        const padded = padShape(x, xt.dtype, c.revPad, c.paddingMode, null);
         return out(convNd(n, padded, w, b, c.stride, new Array(n).fill(0), c.dilation, c.groups), xt.dtype);
       }
       return out(convNd(n, x, w, b, c.stride, c.padding, c.dilation, c.groups), xt.dtype);
