@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { loadPair, ModelRefused } from '../core/gan';
+import { ETA_WINDOW, etaMs, formatDuration } from '../core/progress';
 import { splitArgv } from '../core/python/argv';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
 import { TrainingClient } from '../protocol/client';
@@ -54,10 +55,6 @@ export function trainConfig(argv: string[]): TrainConfig {
   };
 }
 
-const fmtTime = (ms: number) => {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-};
 
 export async function runTrain(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   const cfg = trainConfig(argv);
@@ -74,7 +71,9 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
   }
   const client = new TrainingClient();
   const tty = err.isTTY === true;
-  let first = 1;
+  // the recent pace, for the ETA (the status bar and the monitor use the same window)
+  const paceSteps: number[] = [];
+  const paceMs: number[] = [];
   let lastPrinted = 0;
   let lastLine = '';
   return await new Promise<number>((resolve) => {
@@ -82,7 +81,6 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
     const stopOnSignal = () => { err.write('\nstopping (a final checkpoint is written)…\n'); client.stop(); };
     process.once('SIGINT', stopOnSignal);
     client.on('started', (r) => {
-      first = r.firstStep;
       for (const s of r.backend.skipped) err.write(`falling back: ${s}\n`);
       out.write(`backend: ${r.backend.name} on ${r.backend.device}\n`);
       const d = r.dataset;
@@ -91,12 +89,12 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
       out.write(`run folder: ${path.resolve(cfg.out)}${r.firstStep > 1 ? ` (resuming at step ${r.firstStep})` : ''}\n`);
     });
     client.on('progress', (m) => {
-      const done = m.step - first + 1;
-      const total = cfg.steps - first + 1;
-      const eta = (m.elapsedMs / done) * (total - done);
+      paceSteps.push(m.step);
+      paceMs.push(m.elapsedMs);
+      if (paceSteps.length > ETA_WINDOW + 1) { paceSteps.shift(); paceMs.shift(); }
       const width = 24;
       const filled = Math.round((width * m.step) / cfg.steps);
-      lastLine = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${m.step}/${cfg.steps}  loss_D ${m.lossD.toFixed(3)}  loss_G ${m.lossG.toFixed(3)}  D(x) ${m.dReal.toFixed(2)}  D(G(z)) ${m.dFake.toFixed(2)}  ${m.imgPerSec.toFixed(1)} img/s  ETA ${fmtTime(eta)}`;
+      lastLine = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${m.step}/${cfg.steps}  loss_D ${m.lossD.toFixed(3)}  loss_G ${m.lossG.toFixed(3)}  D(x) ${m.dReal.toFixed(2)}  D(G(z)) ${m.dFake.toFixed(2)}  ${m.imgPerSec.toFixed(1)} img/s  ETA ${formatDuration(etaMs(paceSteps, paceMs, cfg.steps))}`;
       if (tty) err.write(`\r${lastLine}\x1b[K`);
       else if (m.step === cfg.steps || Date.now() - lastPrinted > 5000) { err.write(`${lastLine}\n`); lastPrinted = Date.now(); }
     });

@@ -15,6 +15,7 @@ import type { Alert } from '../../src/engine/types';
 import { emaStart, smoothInto, type EmaState } from '../common/smoothing';
 import { onThemeChange } from '../common/theme';
 import { Chart, type SeriesSpec } from './chart';
+import { etaMs, formatDuration } from '../../src/core/progress';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -283,27 +284,11 @@ function statusLabel(r: MonitorRun): string {
   return r.status;
 }
 
-function clock(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  const s = Math.round(ms / 1000);
-  const hh = Math.floor(s / 3600); const mm = Math.floor((s % 3600) / 60); const ss = s % 60;
-  return hh ? `${hh}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}` : `${mm}:${String(ss).padStart(2, '0')}`;
-}
 
 function last<T>(xs: T[]): T | undefined {
   return xs[xs.length - 1];
 }
 
-/** Remaining time from the rate over the last ≤50 recorded steps. */
-function eta(m: MetricColumns, total: number | undefined): string {
-  const n = m.step.length;
-  if (!total || n < 2) return '–';
-  const i0 = Math.max(0, n - 50);
-  const dStep = (m.step[n - 1] as number) - (m.step[i0] as number);
-  const dMs = (m.elapsedMs[n - 1] ?? 0) - (m.elapsedMs[i0] ?? 0);
-  if (dStep <= 0 || dMs <= 0) return '–';
-  return clock(((total - (m.step[n - 1] as number)) * dMs) / dStep);
-}
 
 function stat(label: string, value: string, testid: string): HTMLElement {
   return h('div', { class: 'stat', 'data-testid': testid }, h('span', { class: 'stat-value' }, value), h('span', { class: 'stat-label' }, label));
@@ -328,8 +313,8 @@ function renderHeader(): void {
     stat('step', total ? `${step.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}` : step.toLocaleString('en-US'), 'stat-step'),
     stat('epoch', String(last(m.epoch) ?? '–'), 'stat-epoch'),
     stat('img/s', last(m.imgPerSec) != null ? (last(m.imgPerSec) as number).toFixed(0) : '–', 'stat-speed'),
-    stat('elapsed', clock(last(m.elapsedMs) ?? NaN), 'stat-elapsed'),
-    stat('ETA', liveRun && run.status !== 'paused' ? eta(m, total) : '–', 'stat-eta'),
+    stat('elapsed', formatDuration(last(m.elapsedMs) ?? null), 'stat-elapsed'),
+    stat('ETA', liveRun && run.status !== 'paused' && total ? formatDuration(etaMs(m.step, m.elapsedMs, total)) : '–', 'stat-eta'),
   );
   const live = run.origin === 'live';
   b.train.hidden = liveRun;

@@ -5,33 +5,12 @@
  *
  * No 'vscode' import: unit-tested in plain Node (test/unit/training/statusText.test.ts).
  */
-import type { ScanReport, StepMetrics } from '../../engine/types';
+import { etaMs, formatDuration } from '../../core/progress';
+import type { ScanReport } from '../../engine/types';
 import type { RunSnapshot } from './runState';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
-/** `0:42`, `12:05`, `1h07m` (the CLI's format). */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** How many of the last steps set the pace: recent enough to follow a change, long enough not to flicker. */
-const WINDOW = 20;
-
-/**
- * Milliseconds left, from the pace of the last WINDOW reported steps (so a pause, or the first slow steps while
- * the backend warms up, do not skew it for long); null before two steps are known.
- */
-export function etaMs(metrics: StepMetrics[], totalSteps: number): number | null {
-  if (metrics.length < 2) return null;
-  const last = metrics[metrics.length - 1];
-  const first = metrics[Math.max(0, metrics.length - 1 - WINDOW)];
-  const steps = last.step - first.step;
-  const ms = last.elapsedMs - first.elapsedMs;
-  if (steps <= 0 || ms <= 0) return null;
-  return (ms / steps) * Math.max(0, totalSteps - last.step);
-}
 
 export interface StatusView {
   /** with codicons, e.g. `$(pulse) DCGAN 120/1,000 · 85 img/s · ETA 0:42` */
@@ -56,7 +35,7 @@ export function statusView(run: RunSnapshot): StatusView {
     case 'running': {
       const parts = [`$(pulse) DCGAN ${where}`];
       if (last) parts.push(`${last.imgPerSec >= 100 ? n(last.imgPerSec) : last.imgPerSec.toFixed(1)} img/s`);
-      const eta = etaMs(run.metrics, total);
+      const eta = etaMs(run.metrics.map((m) => m.step), run.metrics.map((m) => m.elapsedMs), total);
       if (eta !== null) parts.push(`ETA ${formatDuration(eta)}`);
       const alert = run.alerts.at(-1);
       return {
