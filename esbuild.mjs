@@ -13,6 +13,9 @@ for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) copyFileSync(pa
 // (src/engine/backend.ts points tfjs at dist/wasm/).
 const tfWasmSrc = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) copyFileSync(path.join(tfWasmSrc, f), path.join('dist/wasm', f));
+// The torch engine's Python side, run by the worker with the user's own Python (src/engine/torch/process.ts).
+mkdirSync('dist/torch', { recursive: true });
+copyFileSync('src/engine/torch/engine.py', 'dist/torch/engine.py');
 
 // One tfjs-core in the worker bundle. tfjs-core's gradients exist only as ES modules
 // (dist/register_all_gradients.js), so tfjs-core and the cpu/wasm backends are bundled from their ES builds too;

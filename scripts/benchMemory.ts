@@ -13,9 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadBackend } from '../src/engine/backend';
+import { loadBackend, type TfjsBackendName } from '../src/engine/backend';
 import { train } from '../src/engine/trainer';
-import { TRAIN_DEFAULTS, type BackendName } from '../src/engine/types';
+import { TRAIN_DEFAULTS } from '../src/engine/types';
 
 const PYTHON = process.env.DCGAN_LAB_PYTHON ?? '/usr/bin/python3';
 const option = (name: string) => {
@@ -23,7 +23,7 @@ const option = (name: string) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const STEPS = Number(option('steps') ?? 1000);
-const BACKEND = (option('backend') ?? 'wasm') as BackendName;
+const BACKEND = (option('backend') ?? 'wasm') as TfjsBackendName;
 const MARKS = [...new Set([100, 250, 500, 750, STEPS].filter((s) => s <= STEPS))];
 const MB = (bytes: number) => bytes / 2 ** 20;
 
@@ -33,7 +33,7 @@ async function ours(dir: string): Promise<{ marks: Mark[]; seconds: number }> {
   const { tf, info } = await loadBackend(BACKEND);
   const marks: Mark[] = [];
   const t0 = performance.now();
-  await train(tf, info, {
+  await train({ kind: 'tfjs', tf, info }, {
     ...TRAIN_DEFAULTS, out: path.join(dir, 'run'), size: 32, steps: STEPS, batch: 32, ngf: 32, ndf: 16, seed: 1, backend: BACKEND,
     sampleEvery: 100, checkpointEvery: 500,
   }, {

@@ -21,19 +21,22 @@ export const USAGE = `Usage:
           --json          machine-readable output
 
   dcgan-lab train [--model FILE.py [--generator CLASS --discriminator CLASS] [--argv "…"]] [--data DIR]
-                  [--size S] [--steps N] [--batch B] [--seed K] [--out DIR] [--backend auto|gpu|node|wasm|cpu]
+                  [--size S] [--steps N] [--batch B] [--seed K] [--out DIR] [--backend auto|torch|gpu|node|wasm|cpu]
+                  [--python PATH] [--device auto|cuda|cuda:N|mps|cpu] [--amp bf16|fp16]
                   [--ngf F --ndf F --nz Z] [--lr LR] [--loss bce|wgan-gp] [--fit crop|pad]
                   [--sample-every N] [--swd-every K] [--checkpoint-every N] [--resume]
 
   train   Train the generator/discriminator of FILE.py (or the built-in DCGAN, any size 16–512) on a folder of
           images of any sizes (or the built-in procedural dataset), in a worker process. --out DIR (default
           runs/run-DATE) receives metrics.jsonl, samples/*.png, checkpoint.safetensors, generator.safetensors,
-          discriminator.safetensors, fixed_noise.safetensors, fixed_samples.safetensors and model.py.
+          discriminator.safetensors, fixed_noise.safetensors, fixed_samples.safetensors, model.py and run.json.
+          --backend torch trains in your own PyTorch (CUDA, MPS or CPU; --python picks the interpreter).
           Exit status: 0 done, 1 the model does not fit (shape check), 2 usage errors, 3 the run failed.
 
-  dcgan-lab bench [--size S] [--batch B] [--ngf F] [--steps N] [--backend …] [--json]
+  dcgan-lab bench [--size S] [--batch B] [--ngf F] [--steps N] [--backend …] [--python PATH] [--amp bf16|fp16] [--json]
 
   bench   Time the built-in DCGAN's training step; --json prints {"backend", "size", "batch", "ngf", "imgPerSec"}.
+          With --backend torch also a plain PyTorch loop of the same step: "reference" (img/s) and "ratio".
 
   dcgan-lab engine install gpu|node
 
@@ -71,7 +74,7 @@ export function parseArgs(argv: string[], valued: string[], flagNames: string[])
   return { positional, options, flags };
 }
 
-const BACKENDS = ['auto', 'gpu', 'node', 'wasm', 'cpu'];
+const BACKENDS = ['auto', 'torch', 'gpu', 'node', 'wasm', 'cpu'];
 
 /** A whole-number option within [min, max], or its default. */
 export function intOption(args: ReturnType<typeof parseArgs>, name: string, dflt: number, min = 1, max = 1e9): number {
@@ -82,11 +85,26 @@ export function intOption(args: ReturnType<typeof parseArgs>, name: string, dflt
   return n;
 }
 
-/** `--backend auto|gpu|node|wasm|cpu` (train, bench). */
+/** `--backend auto|torch|gpu|node|wasm|cpu` (train, bench). */
 export function backendOption(args: ReturnType<typeof parseArgs>): BackendChoice {
   const b = args.options.get('backend')?.at(-1) ?? 'auto';
   if (!BACKENDS.includes(b)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${b}'`);
   return b as BackendChoice;
+}
+
+/** `--amp bf16|fp16` (torch engine): absent means off. */
+export function ampOption(args: ReturnType<typeof parseArgs>): 'bf16' | 'fp16' | undefined {
+  const a = args.options.get('amp')?.at(-1);
+  if (a === undefined) return undefined;
+  if (a !== 'bf16' && a !== 'fp16') throw new UsageError(`--amp must be bf16 or fp16, got '${a}'`);
+  return a;
+}
+
+/** `--device auto|cuda|cuda:N|mps|cpu` (torch engine). */
+export function deviceOption(args: ReturnType<typeof parseArgs>): string | undefined {
+  const d = args.options.get('device')?.at(-1);
+  if (d !== undefined && !/^(auto|cpu|mps|cuda(:\d+)?)$/.test(d)) throw new UsageError(`--device must be auto, cuda, cuda:N, mps or cpu, got '${d}'`);
+  return d;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -10,7 +10,7 @@ import { ETA_WINDOW, etaMs, formatDuration } from '../core/progress';
 import { splitArgv } from '../core/python/argv';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
 import { TrainingClient } from '../protocol/client';
-import { UsageError, backendOption, intOption, parseArgs } from './main';
+import { UsageError, ampOption, backendOption, deviceOption, intOption, parseArgs } from './main';
 
 export function defaultRunDir(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -19,7 +19,7 @@ export function defaultRunDir(now = new Date()): string {
 
 export function trainConfig(argv: string[]): TrainConfig {
   const args = parseArgs(argv, ['model', 'generator', 'discriminator', 'argv', 'data', 'size', 'steps', 'batch', 'seed', 'out', 'backend',
-    'ngf', 'ndf', 'nz', 'lr', 'loss', 'fit', 'sample-every', 'swd-every', 'checkpoint-every'], ['resume']);
+    'ngf', 'ndf', 'nz', 'lr', 'loss', 'fit', 'sample-every', 'swd-every', 'checkpoint-every', 'python', 'device', 'amp'], ['resume']);
   if (args.positional.length) throw new UsageError(`train takes no positional arguments (got ${args.positional[0]}); use --model FILE.py`);
   const one = (n: string) => args.options.get(n)?.at(-1);
   const file = one('model');
@@ -52,6 +52,10 @@ export function trainConfig(argv: string[]): TrainConfig {
     swdEvery: intOption(args, 'swd-every', 0, 0),
     checkpointEvery: intOption(args, 'checkpoint-every', TRAIN_DEFAULTS.checkpointEvery),
     resume: args.flags.has('resume'),
+    // a path is taken from here; a bare name (`python3.11`) is looked up on PATH as a shell would
+    ...(one('python') ? { python: /[\\/]/.test(one('python')!) ? path.resolve(one('python')!) : one('python')! } : {}),
+    ...(deviceOption(args) ? { device: deviceOption(args) } : {}),
+    ...(ampOption(args) ? { amp: ampOption(args) } : {}),
   };
 }
 
@@ -62,6 +66,11 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
   try {
     const pair = await loadPair(cfg);
     out.write(`model: ${pair.description}: G ${pair.generator.inputShape.join('×')} → ${pair.generator.outputShape.join('×')}, D → ${pair.discriminator.outputShape.join('×')}\n`);
+    if (!pair.nets && cfg.backend !== 'auto' && cfg.backend !== 'torch') {
+      err.write(`dcgan-lab: the ${cfg.backend} backend cannot train this pair: ${pair.notTrainable?.message}\n  The torch engine (your own PyTorch) can: --backend torch\n`);
+      return 1;
+    }
+    if (!pair.nets) out.write(`the tfjs engines cannot train this pair (${pair.notTrainable?.message}); it trains with the torch engine\n`);
   } catch (e) {
     if (e instanceof ModelRefused) {
       err.write(`dcgan-lab: the model cannot be trained: ${e.message}\n`);
@@ -83,6 +92,8 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
     client.on('started', (r) => {
       for (const s of r.backend.skipped) err.write(`falling back: ${s}\n`);
       out.write(`backend: ${r.backend.name} on ${r.backend.device}\n`);
+      if (r.backend.python) out.write(`python: ${r.backend.python} (torch ${r.backend.torch})\n`);
+      for (const n of r.notes ?? []) out.write(`note: ${n}\n`);
       const d = r.dataset;
       out.write(`data: ${d.source}: ${d.count} images${d.skipped.length ? `, ${d.skipped.length} skipped` : ''}${d.sizes.length ? ` (sizes: ${d.sizes.slice(0, 4).map(([s, n]) => `${s}×${n}`).join(', ')}${d.sizes.length > 4 ? ', …' : ''})` : ''}\n`);
       for (const s of d.skipped.slice(0, 10)) out.write(`  skipped ${s.file}: ${s.why}\n`);

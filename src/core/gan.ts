@@ -11,9 +11,31 @@ import { PyException } from './python/errors';
 import type { ModuleLike } from './python/values';
 import { NotTrainable, trainableSpec, type NetSpec } from './trainable';
 
+/** One network of a pair, as the static engine resolved it. */
+export interface GanNet {
+  /** class name */
+  name: string;
+  /**
+   * The Python expression that builds it in the file's module scope, exactly as the static engine did (the file's
+   * own `Generator(ngpu)`, or `Generator()` for the constructor's defaults); null when the instance the static
+   * engine used was built somewhere the expression cannot be evaluated again (inside a function).
+   */
+  build: string | null;
+  inputShape: number[];
+  outputShape: number[];
+  /** trainable parameters (PyTorch's count) */
+  params: number;
+}
+
 export interface GanPair {
-  generator: NetSpec;
-  discriminator: NetSpec;
+  generator: GanNet;
+  discriminator: GanNet;
+  /**
+   * The networks as the tfjs engines execute them; null when the pair uses a layer or an operation they do not
+   * (`notTrainable` says which, at which line): then only the torch engine, which runs the file itself, trains it.
+   */
+  nets: { generator: NetSpec; discriminator: NetSpec } | null;
+  notTrainable: { message: string; line: number } | null;
   /** generator input without the batch dimension, e.g. [100, 1, 1] */
   latentShape: number[];
   size: number;
@@ -22,7 +44,12 @@ export interface GanPair {
   description: string;
   /** the PyTorch source the pair was built from (the built-in DCGAN's is generated) */
   source: string;
+  /** the file ('' for the built-in DCGAN) */
   file: string;
+  /** sys.argv[1:] the analysis ran with */
+  argv: string[];
+  /** lines of `file` that did not parse (the static engine blanked them); the torch engine refuses such a file */
+  skippedLines: number[];
 }
 
 export class ModelRefused extends Error {
@@ -114,7 +141,8 @@ export async function builtinPair(o: BuiltinOptions, batch: number): Promise<Gan
   const source = builtinDcganSource(o);
   const analysis = await FileAnalysis.create(source);
   const pair = pairFrom(analysis, 'Generator', 'Discriminator', [o.nz, 1, 1], batch, '');
-  return { ...pair, source, file: '', description: `built-in DCGAN ${o.size}×${o.size} (ngf ${o.ngf}, ndf ${o.ndf}, nz ${o.nz}${o.critic ? ', WGAN-GP critic' : ''})` };
+  return { ...pair, source, file: '', argv: [], skippedLines: [],
+    description: `built-in DCGAN ${o.size}×${o.size} (ngf ${o.ngf}, ndf ${o.ndf}, nz ${o.nz}${o.critic ? ', WGAN-GP critic' : ''})` };
 }
 
 export interface FilePairOptions extends AnalysisOptions { generator?: string; discriminator?: string; batch: number }
@@ -134,56 +162,84 @@ export async function filePair(file: string, text: string, o: FilePairOptions): 
   };
   const gName = pick(o.generator, /gen|netg|^g$/i, 'generator');
   const dName = pick(o.discriminator, /disc|critic|netd|^d$/i, 'discriminator');
-  const gModel = build(analysis, gName, file);
+  const gModel = build(analysis, gName, file).model;
   const inferred = analysis.inferInput(gModel);
   const first = inferred?.inputs[0];
   if (!inferred || inferred.inputs.length !== 1 || !first || first.k !== 'tensor' || !first.shape) {
     throw new ModelRefused(`${file}: cannot tell the input of ${gName}.forward() (it must take one latent tensor, e.g. [N, nz, 1, 1] or [N, nz])`, file, 0);
   }
   const pair = pairFrom(analysis, gName, dName, first.shape.slice(1), o.batch, file);
-  return { ...pair, source: text, file, description: `${gName} / ${dName} from ${file}` };
+  return { ...pair, source: text, file, description: `${gName} / ${dName} from ${file}`, argv: o.argv ?? [], skippedLines: analysis.parsed.skippedLines };
 }
 
-function build(analysis: FileAnalysis, name: string, file: string): ModuleLike {
+function build(analysis: FileAnalysis, name: string, file: string): { model: ModuleLike; build: string | null } {
   try {
-    return analysis.instantiate(name).model;
+    const { model, how } = analysis.instantiate(name);
+    return { model, build: how.startsWith("the file's instance") ? moduleLevelCall(model) : `${name}()` };
   } catch (e) {
     if (e instanceof PyException) throw new ModelRefused(`${file || 'built-in'}: ${name}(...) could not be built: ${e.pyType}: ${e.message}`, file, e.line);
     throw e;
   }
 }
 
-function pairFrom(analysis: FileAnalysis, gName: string, dName: string, latent: number[], batch: number, file: string): Omit<GanPair, 'source' | 'file' | 'description'> {
+/**
+ * The text of the call that built a module-level instance (`Generator(ngpu)` of `netG = Generator(ngpu).to(device)`),
+ * which the torch engine evaluates again in the file's module scope; null when the call is inside a function or a
+ * class (its names are not module names) or in another file.
+ */
+function moduleLevelCall(model: ModuleLike): string | null {
+  const node = model.node;
+  if (!node || node.type !== 'call' || node.file !== '') return null;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return null;
+  }
+  return node.text;
+}
+
+function pairFrom(analysis: FileAnalysis, gName: string, dName: string, latent: number[], batch: number, file: string):
+  Omit<GanPair, 'source' | 'file' | 'description' | 'argv' | 'skippedLines'> {
   const where = file || 'built-in DCGAN';
-  const gModel = build(analysis, gName, file);
-  const dModel = build(analysis, dName, file);
-  const spec = (model: ModuleLike, name: string, input: number[]): NetSpec => {
+  const g = build(analysis, gName, file);
+  const d = build(analysis, dName, file);
+  let notTrainable: GanPair['notTrainable'] = null;
+  /** PyTorch's verdict (the trace), then the tfjs engines' network when they can execute it */
+  const check = (model: ModuleLike, name: string, input: number[], how: string | null): { net: GanNet; spec: NetSpec | null } => {
     const trace = analysis.trace(model, [{ k: 'tensor', shape: input, dtype: 'float32' }]);
     if (trace.error) {
       const e = trace.error;
       throw new ModelRefused(`${where}:${e.line + 1}: ${name} on [${input.join(', ')}]: ${e.pyType}: ${e.message}${e.module ? ` (${e.module}, ${e.moduleType})` : ''}`, file, e.line);
     }
+    const output = trace.output;
+    if (!Array.isArray(output) || Array.isArray(output[0])) {
+      const why = trace.outputWhy ? ` (${trace.outputWhy})` : '';
+      throw new ModelRefused(`${where}: ${name}.forward() on [${input.join(', ')}] must return one tensor of known shape${why}`, file, 0);
+    }
+    const net: GanNet = { name, build: how, inputShape: [...input], outputShape: output as number[], params: analysis.paramCount(model) ?? 0 };
     try {
-      return trainableSpec(analysis, model, name, input);
+      return { net, spec: trainableSpec(analysis, model, name, input) };
     } catch (err) {
-      if (err instanceof NotTrainable) throw new ModelRefused(`${where}:${err.line + 1}: ${err.message}`, file, err.line);
+      if (err instanceof NotTrainable) {
+        notTrainable ??= { message: `${where}:${err.line + 1}: ${err.message.replace(/^(?:(\w+): )?line \d+:? /, (_m, n?: string) => (n ? `${n}: ` : ''))}`, line: err.line };
+        return { net, spec: null };
+      }
       if (err instanceof PyException) throw new ModelRefused(`${where}:${err.line + 1}: ${name}: ${err.pyType}: ${err.message}`, file, err.line);
       throw err;
     }
   };
-  const generator = spec(gModel, gName, [batch, ...latent]);
-  const img = generator.outputShape;
+  const gen = check(g.model, gName, [batch, ...latent], g.build);
+  const img = gen.net.outputShape;
   if (img.length !== 4 || img[2] !== img[3]) {
     throw new ModelRefused(`${where}: ${gName} returns [${img.join(', ')}], not a batch of square images [N, C, S, S]`, file, 0);
   }
-  const discriminator = spec(dModel, dName, img);
-  const out = discriminator.outputShape;
-  const perImage = out.length >= 1 && out[0] === batch && out.slice(1).every((d) => d === 1);
+  const disc = check(d.model, dName, img, d.build);
+  const out = disc.net.outputShape;
+  const perImage = out.length >= 1 && out[0] === batch && out.slice(1).every((x) => x === 1);
   if (!perImage) {
     const map = out.length === 4 ? `a ${out[2]}×${out[3]} map per image` : `[${out.join(', ')}]`;
     throw new ModelRefused(`${where}: ${dName} on ${gName}'s ${img[2]}×${img[3]} images returns ${map}, not one score per image: fix the discriminator (e.g. its last conv's kernel, or nn.AdaptiveAvgPool2d(1) before the head)`, file, 0);
   }
-  return { generator, discriminator, latentShape: latent, size: img[2], channels: img[1] };
+  const nets = gen.spec && disc.spec ? { generator: gen.spec, discriminator: disc.spec } : null;
+  return { generator: gen.net, discriminator: disc.net, nets, notTrainable: nets ? null : notTrainable, latentShape: latent, size: img[2], channels: img[1] };
 }
 
 export interface PairRequest {

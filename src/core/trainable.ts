@@ -137,7 +137,7 @@ export function trainableSpec(analysis: FileAnalysis, model: ModuleLike, name: s
       emit(op, kind, inputs, attrs, path);
       continue;
     }
-    const unsupported = () => new NotTrainable(`${name}: line ${op.line + 1}: ${describe(op)} is not supported by the trainer. ` +
+    const unsupported = () => new NotTrainable(`${name}: line ${op.line + 1}: ${describe(op)} is not executed by the tfjs engines. ` +
       `Supported: ${TRAINABLE_MODULES.join(', ')}; ${TRAINABLE_FUNCTIONS.join(', ')}.`, op.line);
     const fn = op.name;
     if (op.kind === 'binary') {
@@ -257,9 +257,9 @@ function moduleOp(m: TorchModuleVal, path: string, op: TapeOp): [NetOpKind, Tens
   switch (m.type) {
     case 'Conv2d': case 'ConvTranspose2d': {
       const c = m.cfg as ConvCfg;
-      if (c.groups !== 1) throw refuse('with groups > 1 is not supported by the trainer');
-      if (c.paddingMode !== 'zeros') throw refuse(`with padding_mode='${c.paddingMode}' is not supported by the trainer`);
-      if (c.transposed && c.dilation.some((d) => d !== 1)) throw refuse('with dilation > 1 is not supported by the trainer');
+      if (c.groups !== 1) throw refuse('with groups > 1 is not executed by the tfjs engines');
+      if (c.paddingMode !== 'zeros') throw refuse(`with padding_mode='${c.paddingMode}' is not executed by the tfjs engines`);
+      if (c.transposed && c.dilation.some((d) => d !== 1)) throw refuse('with dilation > 1 is not executed by the tfjs engines');
       const padding = c.padding === 'valid' ? [0, 0] : c.padding === 'same' ? 'same' : c.padding;
       return [c.transposed ? 'convTranspose2d' : 'conv2d', [x], {
         stride: c.stride, padding, dilation: c.dilation, kernel: c.kernel, outputPadding: c.outputPadding,
@@ -289,7 +289,7 @@ function moduleOp(m: TorchModuleVal, path: string, op: TapeOp): [NetOpKind, Tens
     case 'Flatten': case 'Unflatten': return ['reshape', [x], {}];
     case 'Upsample': {
       const mode = m.args.get('mode');
-      if (mode && mode.k === 'str' && mode.v !== 'nearest') throw refuse(`mode='${mode.v}' is not supported by the trainer (nearest is)`);
+      if (mode && mode.k === 'str' && mode.v !== 'nearest') throw refuse(`mode='${mode.v}' is not executed by the tfjs engines (nearest is)`);
       return ['upsampleNearest', [x], {}];
     }
     case 'AvgPool2d': case 'MaxPool2d': {
@@ -298,11 +298,11 @@ function moduleOp(m: TorchModuleVal, path: string, op: TapeOp): [NetOpKind, Tens
       const pad = m.args.get('padding');
       const ks = num(k, 0);
       if (!(k && k.k === 'int') || (s && !isNone(s) && s.k !== 'int') || (pad && pad.k !== 'int') || num(pad, 0) !== 0) {
-        throw refuse('is supported by the trainer only with an integer kernel_size and stride and no padding');
+        throw refuse('is executed by the tfjs engines only with an integer kernel_size and stride and no padding');
       }
       return [m.type === 'AvgPool2d' ? 'avgPool2d' : 'maxPool2d', [x], { kernel: ks, stride: isNone(s) ? ks : num(s, ks) }];
     }
     default:
-      throw refuse(`is not supported by the trainer. Supported: ${TRAINABLE_MODULES.join(', ')}`);
+      throw refuse(`is not executed by the tfjs engines. Supported: ${TRAINABLE_MODULES.join(', ')}`);
   }
 }

@@ -13,7 +13,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { ENGINE_PACKAGES, EngineKind, engineDir, enginesRoot } from './install';
-import type { BackendChoice, BackendInfo, BackendName, TF } from './types';
+import type { BackendInfo, BackendName, TF } from './types';
+
+/** The tfjs engines (the torch engine is src/engine/torch/). */
+export type TfjsBackendName = Exclude<BackendName, 'torch'>;
+export type TfjsBackendChoice = 'auto' | TfjsBackendName;
 import { registerWasmTrainingKernels } from './wasmKernels';
 
 /** Returns a module's exports, or throws like `require` (`code: 'MODULE_NOT_FOUND'` when it is not installed). */
@@ -43,7 +47,7 @@ export interface LoadBackendOptions {
 }
 
 export class BackendUnavailableError extends Error {
-  constructor(readonly backend: BackendChoice, readonly reasons: string[], message: string) {
+  constructor(readonly backend: TfjsBackendChoice | 'torch', readonly reasons: string[], message: string) {
     super(message);
     this.name = 'BackendUnavailableError';
   }
@@ -52,9 +56,9 @@ export class BackendUnavailableError extends Error {
 /** Thrown by an attempt to say why its backend cannot be used, in words meant for the user. */
 class Unavailable extends Error {}
 
-const ORDER: BackendName[] = ['gpu', 'node', 'wasm', 'cpu'];
+const ORDER: TfjsBackendName[] = ['gpu', 'node', 'wasm', 'cpu'];
 
-export async function loadBackend(choice: BackendChoice, opts: LoadBackendOptions = {}): Promise<{ tf: TF; info: BackendInfo }> {
+export async function loadBackend(choice: TfjsBackendChoice, opts: LoadBackendOptions = {}): Promise<{ tf: TF; info: BackendInfo }> {
   const log = opts.log ?? (() => {});
   const root = enginesRoot();
   const load = opts.load ?? defaultLoader(root);
@@ -84,7 +88,7 @@ export async function loadBackend(choice: BackendChoice, opts: LoadBackendOption
 /** `notes`: lines for the log (not part of BackendInfo) */
 type Attempt = (load: ModuleLoader, probeGpu?: () => Promise<GpuProbe>) => Promise<{ tf: TF; device: string; notes?: string[] }>;
 
-const ATTEMPTS: Record<BackendName, Attempt> = {
+const ATTEMPTS: Record<TfjsBackendName, Attempt> = {
   async gpu(load, probeGpu) {
     const pkg = ENGINE_PACKAGES.gpu;
     let gpuName: string | undefined;

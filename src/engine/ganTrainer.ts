@@ -11,7 +11,6 @@
  */
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { registerSecondOrderGradients } from './tfGradients';
-import type { GanPair } from '../core/gan';
 import type { InitRule, NetParam, NetSpec } from '../core/trainable';
 import { forward, toTfLayout, toTorchLayout, type BufferUpdate, type ParamMap } from './network';
 import type { LossKind, TF } from './types';
@@ -55,10 +54,11 @@ export class GanTrainer {
   adamStepD = 0;
   adamStepG = 0;
 
-  constructor(private readonly tf: TF, readonly pair: GanPair, readonly opt: OptimOptions, seed: number) {
+  /** `nets`: a pair's networks as the tfjs engines execute them (GanPair.nets) */
+  constructor(private readonly tf: TF, nets: { generator: NetSpec; discriminator: NetSpec }, readonly opt: OptimOptions, seed: number) {
     if (opt.loss === 'wgan-gp') registerSecondOrderGradients(tf);
-    this.g = this.makeState(pair.generator, seed * 2 + 1);
-    this.d = this.makeState(pair.discriminator, seed * 2 + 2);
+    this.g = this.makeState(nets.generator, seed * 2 + 1);
+    this.d = this.makeState(nets.discriminator, seed * 2 + 2);
   }
 
   private makeState(spec: NetSpec, seed: number): NetState {

@@ -1,6 +1,7 @@
 /**
  * A training run: the model pair (built-in or from a .py file), the dataset, the step loop, and what a run
- * leaves in its folder:
+ * leaves in its folder — the same for every engine:
+ *   run.json                  the configuration, the backend (name, device, processes), versions, start time
  *   model.py                  the PyTorch source of the pair (the built-in DCGAN's is generated)
  *   metrics.jsonl             one StepMetrics per line
  *   alerts.jsonl              one Alert per line (mode collapse, D loss → 0, NaN)
@@ -8,56 +9,83 @@
  *   checkpoint.safetensors    latest checkpoint: weights, buffers, Adam moments, step, data position (atomic)
  *   generator.safetensors, discriminator.safetensors   PyTorch state_dict() keys and layouts
  *   fixed_noise.safetensors (z), fixed_samples.safetensors (images: G(z) in eval mode, NCHW, at the end)
- * The loop reports through callbacks and knows nothing of who listens.
+ * The engine (tfEngine.ts, torch/torchEngine.ts) runs spans of steps between the loop's events (a sample, a
+ * checkpoint, a pause); the loop reports through callbacks and knows nothing of who listens.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Tensor } from '@tensorflow/tfjs-core';
 import { loadPair, type GanPair } from '../core/gan';
 import { openDataset, type Dataset } from './data/dataset';
 import { writeGridPng } from './data/grid';
 import { mixSeed } from './data/random';
-import { GanTrainer, type TorchTensor } from './ganTrainer';
 import { diversityAlerts, initialAlertState, meanPairwiseDistance, stepAlerts, type AlertState } from './alerts';
 import { writeFileAtomic } from './atomic';
-import { readSafetensors, writeSafetensors, type Tensor as StTensor } from './safetensors';
+import { seededNormal } from './noise';
+import { writeRunInfo } from './runInfo';
+import { readSafetensors, writeSafetensors } from './safetensors';
+import type { OpenedBackend } from './select';
+import { netState, type EngineState, type StepEngine, type StepRow } from './stepEngine';
 import { slicedWasserstein } from './swd';
-import type { Alert, BackendInfo, StepMetrics, TF, TrainCallbacks, TrainConfig, TrainResult } from './types';
+import { TfEngine } from './tfEngine';
+import { torchData, torchModule } from './torch/runFiles';
+import { TorchEngine } from './torch/torchEngine';
+import type { Alert, StepMetrics, TrainCallbacks, TrainConfig, TrainResult } from './types';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
 export const ALERTS = 'alerts.jsonl';
 const FIXED_N = 64;
 
-/** PyTorch NCHW ↔ the engine's NHWC for rank-4 tensors */
-function toEngine(tf: TF, t: Tensor): Tensor { return t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t; }
-
 const isFiniteAll = (xs: number[]) => xs.every((x) => Number.isFinite(x));
 
-export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: TrainCallbacks = {}): Promise<TrainResult> {
+/** The engine for an opened backend, on this pair and dataset. */
+async function openEngine(backend: OpenedBackend, pair: GanPair, dataset: Dataset, cfg: TrainConfig, out: string, fixedNoise: Float32Array): Promise<StepEngine> {
+  if (backend.kind === 'tfjs') {
+    if (!pair.nets) throw new Error(pair.notTrainable?.message ?? 'the tfjs engines cannot train this pair');
+    return new TfEngine(backend.tf, backend.info, pair.nets, pair.latentShape, dataset, cfg, fixedNoise);
+  }
+  try {
+    const module = await torchModule(pair, path.join(out, 'model.py'));
+    const data = await torchData(dataset, cfg);
+    return await TorchEngine.create(backend.proc, backend.info, pair, cfg, { module, data, fixedNoise });
+  } catch (e) {
+    await backend.proc.close();
+    throw e;
+  }
+}
+
+export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainCallbacks = {}, given?: GanPair): Promise<TrainResult> {
   const out = path.resolve(cfg.out);
-  const pair = await loadPair(cfg);
+  const pair = given ?? await loadPair(cfg);
   if (pair.channels !== 1 && pair.channels !== 3) throw new Error(`${pair.description}: images with ${pair.channels} channels are not supported (1 or 3)`);
   // the folder only once the pair is known to train
   mkdirSync(path.join(out, 'samples'), { recursive: true });
   writeFileSync(path.join(out, 'model.py'), pair.source);
   const dataset = await openDataset({
-    dir: cfg.data, size: pair.size, channels: pair.channels, fit: cfg.fit, seed: cfg.seed,
+    dir: cfg.data, size: pair.size, channels: pair.channels as 1 | 3, fit: cfg.fit, seed: cfg.seed,
     cacheDir: cfg.cacheDir ?? path.join(path.dirname(out), '.cache'),
+    // the torch engine reads the records itself; this side only reads the fixed real set
+    ...(backend.kind === 'torch' ? { memoryBudget: 0 } : {}),
   });
-  const trainer = new GanTrainer(tf, pair, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: 1e-8, loss: cfg.loss, gpWeight: cfg.gpWeight, nCritic: cfg.nCritic }, cfg.seed);
   const latent = [FIXED_N, ...pair.latentShape];
-  const fixedZ = tf.randomNormal(latent, 0, 1, 'float32', mixSeed(cfg.seed, 0xf1ed));
-  const fixedZEngine = toEngine(tf, fixedZ);
+  const fixedNoise = seededNormal(latent.reduce((a, b) => a * b, 1), mixSeed(cfg.seed, 0xf1ed));
+  let engine: StepEngine;
+  try {
+    engine = await openEngine(backend, pair, dataset, cfg, out, fixedNoise);
+  } catch (e) {
+    await dataset.close();
+    throw e;
+  }
   const result: TrainResult = { out, steps: 0, stoppedEarly: false, lastCheckpoint: null, generatorExport: null, discriminatorExport: null };
   try {
-    await writeSafetensors(path.join(out, 'fixed_noise.safetensors'), { z: { dtype: 'F32', shape: latent, data: Float32Array.from(fixedZ.dataSync()) } });
+    await writeSafetensors(path.join(out, 'fixed_noise.safetensors'), { z: { dtype: 'F32', shape: latent, data: fixedNoise } });
     let first = 1;
     let alertState = initialAlertState();
     const ckpt = path.join(out, CHECKPOINT);
     const metricsFile = path.join(out, 'metrics.jsonl');
     const alertsFile = path.join(out, ALERTS);
     if (cfg.resume && existsSync(ckpt)) {
-      const resumed = await loadCheckpoint(trainer, dataset, ckpt);
+      const resumed = await readCheckpoint(ckpt);
+      await engine.load(resumed.state);
       first = resumed.step + 1;
       alertState = resumed.alerts ?? alertState;
       result.lastCheckpoint = ckpt;
@@ -69,119 +97,144 @@ export async function train(tf: TF, backend: BackendInfo, cfg: TrainConfig, cb: 
       writeFileSync(metricsFile, '');
       writeFileSync(alertsFile, '');
     }
+    writeRunInfo(out, { cfg, backend: engine.backend, pair, firstStep: first });
     // alerts are kept in the run folder too, for whoever reopens the run (the monitor's past runs)
     const onAlert = (a: Alert) => { appendFileSync(alertsFile, `${JSON.stringify(a)}\n`); cb.onAlert?.(a); };
     cb.onStart?.({
-      backend, model: pair.description, generatorParams: count(pair.generator.params), discriminatorParams: count(pair.discriminator.params),
-      dataset: dataset.report, firstStep: first, totalSteps: cfg.steps,
+      backend: engine.backend, model: pair.description, generatorParams: pair.generator.params, discriminatorParams: pair.discriminator.params,
+      dataset: dataset.report, firstStep: first, totalSteps: cfg.steps, notes: [...engine.notes],
     });
     const started = Date.now();
     // a fixed set of real images for the diversity and SWD references
     const realRef = await dataset.read(Array.from({ length: Math.min(FIXED_N, dataset.count) }, (_, i) => i));
     const realDiversity = meanPairwiseDistance(realRef, Math.min(FIXED_N, dataset.count));
-    for (let step = first; step <= cfg.steps; step++) {
-      await cb.waitWhilePaused?.();
-      if (cb.shouldStop?.()) { result.stoppedEarly = true; result.reason = 'stopped'; break; }
-      const t0 = performance.now();
-      const batch = await dataset.nextBatch(cfg.batch);
-      const real = tf.tensor4d(batch, [cfg.batch, pair.size, pair.size, dataset.channels]);
-      const z = tf.tidy(() => toEngine(tf, tf.randomNormal([cfg.batch, ...pair.latentShape], 0, 1, 'float32', mixSeed(cfg.seed, step))));
-      const s = trainer.step({ real, z, seed: mixSeed(cfg.seed, step, 1) });
-      real.dispose();
-      z.dispose();
-      const dt = performance.now() - t0;
-      const m: StepMetrics = { step, epoch: dataset.epoch, ...s, imgPerSec: cfg.batch / (dt / 1000), elapsedMs: Date.now() - started };
-      if (!isFiniteAll([s.lossD, s.lossG, s.gradNormD, s.gradNormG])) {
-        appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-        cb.onStep?.(m);
-        const message = `step ${step}: a loss or gradient became NaN/Infinity (loss_D ${s.lossD}, loss_G ${s.lossG}); the run stops and keeps its last good checkpoint${result.lastCheckpoint ? ` (${result.lastCheckpoint})` : ''}. Try a lower learning rate.`;
-        onAlert({ step, kind: 'nan', message });
-        result.stoppedEarly = true;
-        result.reason = message;
-        result.steps = step - 1;
-        return result;
-      }
-      let fakes: Float32Array | null = null;
-      if (step % cfg.sampleEvery === 0 || step === cfg.steps || (cfg.swdEvery > 0 && step % cfg.swdEvery === 0)) {
-        fakes = await writeSamples(tf, trainer, fixedZEngine, pair, out, step, cb);
-        const d = diversityAlerts(alertState, { step, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity }, { loss: cfg.loss });
-        alertState = d.state;
-        for (const a of d.alerts) onAlert(a);
-      }
-      if (fakes && cfg.swdEvery > 0 && step % cfg.swdEvery === 0 && realRef.length === fakes.length) {
-        // sliced Wasserstein distance on Laplacian pyramids (ProGAN), fixed-noise samples vs a fixed real set
-        m.swd = slicedWasserstein(realRef, fakes, FIXED_N, pair.size, dataset.channels, 'NHWC', { seed: cfg.seed }).mean;
-      }
+    const sampleStep = (s: number) => s % cfg.sampleEvery === 0 || s === cfg.steps || swdStep(s);
+    const swdStep = (s: number) => cfg.swdEvery > 0 && s % cfg.swdEvery === 0;
+
+    /** A step's row: alerts, metrics.jsonl, onStep. */
+    let lastElapsed = 0;
+    let nan: StepMetrics | null = null;
+    const record = (m: StepMetrics): void => {
       const u = stepAlerts(alertState, m, { loss: cfg.loss });
       alertState = u.state;
       for (const a of u.alerts) onAlert(a);
       appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
       cb.onStep?.(m);
-      result.steps = step;
-      if (step % cfg.checkpointEvery === 0) {
-        result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, step, cfg, alertState);
-        cb.onCheckpoint?.({ step, file: ckpt });
+      result.steps = m.step;
+    };
+
+    let step = first;
+    while (step <= cfg.steps) {
+      await cb.waitWhilePaused?.();
+      if (cb.shouldStop?.()) { result.stoppedEarly = true; result.reason = 'stopped'; break; }
+      // a span of steps up to the next event: the engine may run it without a round trip per step
+      let target = cfg.steps;
+      for (const every of [cfg.sampleEvery, cfg.checkpointEvery, cfg.swdEvery]) if (every > 0) target = Math.min(target, Math.ceil(step / every) * every);
+      const control = new AbortController();
+      const unsubscribe = cb.onInterrupt?.(() => control.abort());
+      if (cb.interruptPending?.()) control.abort();
+      let held: StepMetrics | null = null;
+      const onRows = (firstStep: number, rows: StepRow[]) => {
+        if (nan) return;
+        // rows read back together share their span's time: each gets its part, the last one ends now
+        const now = Date.now() - started;
+        let after = rows.reduce((a, r) => a + r.ms, 0);
+        rows.forEach((r, i) => {
+          if (nan) return;
+          after -= r.ms;
+          const { ms, ...metrics } = r;
+          lastElapsed = Math.max(lastElapsed, Math.round(now - after));
+          const m: StepMetrics = { step: firstStep + i, ...metrics, imgPerSec: cfg.batch / (Math.max(ms, 1e-3) / 1000), elapsedMs: lastElapsed };
+          if (!isFiniteAll([m.lossD, m.lossG, m.gradNormD, m.gradNormG])) {
+            nan = m;
+            control.abort();
+          } else if (m.step === target && sampleStep(target)) {
+            held = m; // recorded after its samples (its SWD and the diversity alert come first)
+          } else {
+            record(m);
+          }
+        });
+        // callers without onInterrupt (tests, scripts) are asked between steps, as the engine reports them
+        if (cb.shouldStop?.() || cb.interruptPending?.()) control.abort();
+      };
+      let last: number;
+      try {
+        last = await engine.run(step, target, onRows, control.signal);
+      } finally {
+        unsubscribe?.();
       }
+      if (nan) {
+        const m = nan as StepMetrics;
+        appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
+        cb.onStep?.(m);
+        const message = `step ${m.step}: a loss or gradient became NaN/Infinity (loss_D ${m.lossD}, loss_G ${m.lossG}); the run stops and keeps its last good checkpoint${result.lastCheckpoint ? ` (${result.lastCheckpoint})` : ''}. Try a lower learning rate.`;
+        onAlert({ step: m.step, kind: 'nan', message });
+        result.stoppedEarly = true;
+        result.reason = message;
+        result.steps = m.step - 1;
+        return result;
+      }
+      if (last === target && held) {
+        const m = held as StepMetrics;
+        const fakes = await engine.sample();
+        await writeGrid(fakes, pair, out, target, cb);
+        const d = diversityAlerts(alertState, { step: target, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity }, { loss: cfg.loss });
+        alertState = d.state;
+        for (const a of d.alerts) onAlert(a);
+        if (swdStep(target) && realRef.length === fakes.length) {
+          // sliced Wasserstein distance on Laplacian pyramids (ProGAN), fixed-noise samples vs a fixed real set
+          m.swd = slicedWasserstein(realRef, fakes, FIXED_N, pair.size, dataset.channels, 'NHWC', { seed: cfg.seed }).mean;
+        }
+        record(m);
+      }
+      if (last === target && target % cfg.checkpointEvery === 0) {
+        result.lastCheckpoint = await saveCheckpoint(await engine.state(), ckpt, target, cfg, alertState);
+        cb.onCheckpoint?.({ step: target, file: ckpt });
+      }
+      step = last + 1;
     }
     // the final checkpoint, unless the last step already wrote one
-    if (result.steps > 0 && result.steps >= first && result.steps % cfg.checkpointEvery !== 0) {
-      result.lastCheckpoint = await saveCheckpoint(trainer, dataset, ckpt, result.steps, cfg, alertState);
+    const final = result.steps > 0 && result.steps >= first ? await engine.state() : null;
+    if (final && result.steps % cfg.checkpointEvery !== 0) {
+      result.lastCheckpoint = await saveCheckpoint(final, ckpt, result.steps, cfg, alertState);
       cb.onCheckpoint?.({ step: result.steps, file: ckpt });
     }
-    await exportRun(tf, trainer, fixedZEngine, pair, out, result);
+    await exportRun(engine, final ?? await engine.state(), pair, out, result);
     return result;
   } finally {
-    fixedZ.dispose();
-    fixedZEngine.dispose();
-    trainer.dispose();
+    await engine.dispose();
     await dataset.close();
   }
 }
 
-const count = (ps: { shape: number[]; kind: string }[]) => ps.filter((p) => p.kind === 'param').reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
-
-async function writeSamples(tf: TF, trainer: GanTrainer, z: Tensor, pair: GanPair, out: string, step: number, cb: TrainCallbacks): Promise<Float32Array> {
-  const images = tf.tidy(() => trainer.run('g', z, false));
-  const data = Float32Array.from(images.dataSync());
-  images.dispose();
+async function writeGrid(data: Float32Array, pair: GanPair, out: string, step: number, cb: TrainCallbacks): Promise<void> {
   const file = path.join(out, 'samples', `step_${String(step).padStart(6, '0')}.png`);
   await writeGridPng(file, data, FIXED_N, pair.size, pair.channels as 1 | 3);
   cb.onSample?.({ step, file });
-  return data;
 }
 
-const asSt = (t: TorchTensor): StTensor => t as StTensor;
-
-async function saveCheckpoint(trainer: GanTrainer, dataset: Dataset, file: string, step: number, cfg: TrainConfig, alerts: AlertState): Promise<string> {
-  const tensors: Record<string, StTensor> = {};
-  for (const net of ['g', 'd'] as const) {
-    const N = net.toUpperCase();
-    for (const [k, v] of trainer.torchState(net)) tensors[`${N}/${k}`] = asSt(v);
-    const o = trainer.optimizerState(net);
-    for (const [k, v] of o.m) tensors[`${N}.adam.exp_avg/${k}`] = asSt(v);
-    for (const [k, v] of o.v) tensors[`${N}.adam.exp_avg_sq/${k}`] = asSt(v);
-  }
-  await writeSafetensors(file, tensors, {
-    format: 'dcgan-lab-checkpoint-1', step: String(step), adamStepG: String(trainer.adamStepG), adamStepD: String(trainer.adamStepD),
-    position: JSON.stringify(dataset.position()), config: JSON.stringify(cfg),
+async function saveCheckpoint(state: EngineState, file: string, step: number, cfg: TrainConfig, alerts: AlertState): Promise<string> {
+  await writeSafetensors(file, state.tensors, {
+    format: 'dcgan-lab-checkpoint-1', step: String(step), adamStepG: String(state.adamStepG), adamStepD: String(state.adamStepD),
+    position: JSON.stringify(state.position), config: JSON.stringify(cfg),
     // a resumed run neither repeats an alert already raised nor forgets a window under way
     alerts: JSON.stringify(alerts),
   });
   return file;
 }
 
-async function loadCheckpoint(trainer: GanTrainer, dataset: Dataset, file: string): Promise<{ step: number; alerts?: AlertState }> {
+async function readCheckpoint(file: string): Promise<{ state: EngineState; step: number; alerts?: AlertState }> {
   const { tensors, metadata } = await readSafetensors(file);
   if (metadata.format !== 'dcgan-lab-checkpoint-1') throw new Error(`${file} is not a DCGAN Lab checkpoint`);
-  for (const net of ['g', 'd'] as const) {
-    const N = net.toUpperCase();
-    const pick = (prefix: string) => new Map(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v as TorchTensor]));
-    trainer.loadTorchState(net, pick(`${N}/`), { m: pick(`${N}.adam.exp_avg/`), v: pick(`${N}.adam.exp_avg_sq/`), step: Number(net === 'g' ? metadata.adamStepG : metadata.adamStepD) });
-  }
-  const pos = JSON.parse(metadata.position) as { epoch: number; index: number };
-  dataset.seek(pos.epoch, pos.index);
-  // checkpoints written before the alert state was kept have none: alerts start afresh
-  return { step: Number(metadata.step), alerts: metadata.alerts ? JSON.parse(metadata.alerts) as AlertState : undefined };
+  return {
+    state: {
+      tensors, adamStepG: Number(metadata.adamStepG), adamStepD: Number(metadata.adamStepD),
+      position: JSON.parse(metadata.position) as EngineState['position'],
+    },
+    step: Number(metadata.step),
+    // checkpoints written before the alert state was kept have none: alerts start afresh
+    alerts: metadata.alerts ? JSON.parse(metadata.alerts) as AlertState : undefined,
+  };
 }
 
 /** Drop the rows of a .jsonl file (metrics, alerts) after `step`, and a torn last line, atomically. */
@@ -193,17 +246,17 @@ async function keepRowsUpTo(file: string, step: number): Promise<void> {
   await writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
 }
 
-async function exportRun(tf: TF, trainer: GanTrainer, zEngine: Tensor, pair: GanPair, out: string, result: TrainResult): Promise<void> {
-  const state = (net: 'g' | 'd') => Object.fromEntries([...trainer.torchState(net)].map(([k, v]) => [k, asSt(v)]));
+async function exportRun(engine: StepEngine, state: EngineState, pair: GanPair, out: string, result: TrainResult): Promise<void> {
   const meta = { format: 'pt', source: 'DCGAN Lab' };
   result.generatorExport = path.join(out, 'generator.safetensors');
   result.discriminatorExport = path.join(out, 'discriminator.safetensors');
-  await writeSafetensors(result.generatorExport, state('g'), { ...meta, class: pair.generator.name });
-  await writeSafetensors(result.discriminatorExport, state('d'), { ...meta, class: pair.discriminator.name });
-  const images = tf.tidy(() => {
-    const y = trainer.run('g', zEngine, false);
-    return y.rank === 4 ? tf.transpose(y, [0, 3, 1, 2]) : y;
-  });
-  await writeSafetensors(path.join(out, 'fixed_samples.safetensors'), { images: { dtype: 'F32', shape: images.shape as number[], data: Float32Array.from(images.dataSync()) } });
-  images.dispose();
+  await writeSafetensors(result.generatorExport, netState(state, 'G'), { ...meta, class: pair.generator.name });
+  await writeSafetensors(result.discriminatorExport, netState(state, 'D'), { ...meta, class: pair.discriminator.name });
+  const nhwc = await engine.sample();
+  const [n, s, c] = [FIXED_N, pair.size, pair.channels];
+  const nchw = new Float32Array(nhwc.length);
+  for (let i = 0; i < n; i++) for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) for (let k = 0; k < c; k++) {
+    nchw[((i * c + k) * s + y) * s + x] = nhwc[((i * s + y) * s + x) * c + k];
+  }
+  await writeSafetensors(path.join(out, 'fixed_samples.safetensors'), { images: { dtype: 'F32', shape: [n, c, s, s], data: nchw } });
 }

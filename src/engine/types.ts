@@ -8,16 +8,26 @@
  */
 export type TF = typeof import('@tensorflow/tfjs-core');
 
-/** Which backend to use; 'auto' tries gpu → node → wasm → cpu. */
-export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu';
+/**
+ * Which backend to use. 'torch' is the user's own PyTorch (CUDA, MPS or CPU) in a Python process; the others are
+ * tfjs engines. 'auto' puts torch first when its torch sees a GPU (or when the pair needs it), then gpu → node →
+ * wasm → cpu.
+ */
+export type BackendName = 'torch' | 'gpu' | 'node' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
 export interface BackendInfo {
   name: BackendName;
-  /** tf.getBackend(): 'tensorflow', 'wasm', 'cpu' */
+  /** tf.getBackend(): 'tensorflow', 'wasm', 'cpu'; 'pytorch' for the torch engine */
   tfBackend: string;
-  /** what ran the test op, e.g. 'NVIDIA H100 80GB HBM3 (CUDA)', 'CPU (WebAssembly, SIMD, 1 thread)' */
+  /** what ran the test op, e.g. 'NVIDIA H100 80GB HBM3 (CUDA)', 'CPU (WebAssembly, SIMD, 1 thread)'; for torch as
+   * PyTorch names it: 'NVIDIA H200 (CUDA 13.0, torch 2.11.0)', 'Apple MPS (torch 2.5.1)', 'CPU, 8 threads (torch 2.5.1)' */
   device: string;
+  /** processes training the run (1, or N×M under torchrun) */
+  processes?: number;
+  /** torch engine: the interpreter and its torch version */
+  python?: string;
+  torch?: string;
   /** why each faster backend was not used, in the order tried (e.g. "gpu: @tensorflow/tfjs-node-gpu is not installed: run `dcgan-lab engine install gpu`") */
   skipped: string[];
 }
@@ -70,6 +80,16 @@ export interface TrainConfig {
   resume: boolean;
   /** preprocessed-dataset cache folder (default: `<out>/../.cache` ) */
   cacheDir?: string;
+  /** torch engine: the Python to use (`--python`, `dcganLab.training.python`); only this one is tried */
+  python?: string;
+  /** torch engine: an interpreter to try first (the one selected in VS Code's Python extension) */
+  pythonHint?: string;
+  /** torch engine: 'auto' (CUDA, then MPS, then CPU), 'cuda', 'cuda:N', 'mps' or 'cpu' */
+  device?: string;
+  /** torch engine: mixed precision as PyTorch's autocast does it (off when absent) */
+  amp?: 'bf16' | 'fp16';
+  /** why the torch engine may not run here (VS Code's Restricted Mode: it executes the model file) */
+  torchBlocked?: string;
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'out'> = {
@@ -111,6 +131,8 @@ export interface RunStart {
   /** first step of this process (> 1 when resumed) */
   firstStep: number;
   totalSteps: number;
+  /** what the user should know before step 1, e.g. which statements of their file the torch engine left out */
+  notes?: string[];
 }
 
 export interface ScanReport {
@@ -132,8 +154,12 @@ export interface TrainCallbacks {
   onAlert?(a: Alert): void;
   /** checked between steps: true stops the run cleanly (a final checkpoint is written) */
   shouldStop?(): boolean;
-  /** awaited between steps: resolves when not paused */
+  /** awaited between spans of steps: resolves when not paused */
   waitWhilePaused?(): Promise<void>;
+  /** true while a pause or stop is asked for and not yet acted on */
+  interruptPending?(): boolean;
+  /** calls `listener` when a pause or stop is asked for (the engine ends its span after the step under way); returns an unsubscribe */
+  onInterrupt?(listener: () => void): () => void;
 }
 
 export interface TrainResult {

@@ -10,7 +10,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { format } from 'node:util';
 import { parseHostMessage, type HostMessage, type WorkerMessage } from '../protocol/training';
-import { BackendUnavailableError, loadBackend } from './backend';
+import { loadPair, ModelRefused } from '../core/gan';
+import { BackendUnavailableError } from './backend';
+import { openBackend } from './select';
+import { EngineFailure } from './torch/process';
 import { train } from './trainer';
 import type { StepMetrics, TrainCallbacks, TrainConfig, TrainResult } from './types';
 
@@ -50,11 +53,13 @@ class RunControls {
   stopRequested = false;
   private pauseRequested = false;
   private wake: (() => void) | null = null;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly onPaused: () => void, private readonly onResumed: () => void) {}
 
   pause(): void {
     this.pauseRequested = true;
+    this.notify();
   }
   resume(): void {
     this.pauseRequested = false;
@@ -62,8 +67,20 @@ class RunControls {
   }
   stop(): void {
     this.stopRequested = true;
+    this.notify();
     this.release();
   }
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  readonly interruptPending = (): boolean => this.pauseRequested || this.stopRequested;
+
+  /** the engine ends its span of steps after the one under way: a pause or stop acts within one step */
+  readonly onInterrupt = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
   private release(): void {
     const wake = this.wake;
     this.wake = null;
@@ -141,7 +158,7 @@ function main(): void {
   };
   const fail = async (err: unknown): Promise<void> => {
     // A bug's stack trace goes to the log; a config or backend problem is explained by its message alone.
-    const expected = err instanceof ConfigError || err instanceof BackendUnavailableError;
+    const expected = err instanceof ConfigError || err instanceof BackendUnavailableError || err instanceof ModelRefused || err instanceof EngineFailure;
     if (!expected && err instanceof Error && err.stack) await send({ type: 'log', line: err.stack });
     await finish({ type: 'error', message: errorText(err), fatal: true }, 1);
   };
@@ -165,10 +182,14 @@ function main(): void {
 
   const run = async (config: TrainConfig): Promise<void> => {
     preflight(config);
-    const { tf, info } = await loadBackend(config.backend, { log: (line) => void send({ type: 'log', line }) });
-    for (const reason of info.skipped) void send({ type: 'log', line: `falling back: ${reason}` });
+    const log = (line: string) => void send({ type: 'log', line });
+    // the shape check first: a pair it refuses never reaches an engine (nor the user's Python)
+    const pair = await loadPair(config);
+    const backend = await openBackend(config, pair, { log });
+    for (const reason of backend.info.skipped) log(`falling back: ${reason}`);
     await testCrash(process.env.DCGAN_LAB_TEST_CRASH);
     if (controls.stopRequested) {
+      if (backend.kind === 'torch') await backend.proc.close();
       const result: TrainResult = { out: config.out, steps: 0, stoppedEarly: true, reason: 'stopped before the first step',
         lastCheckpoint: null, generatorExport: null, discriminatorExport: null };
       return finish({ type: 'done', result }, 0);
@@ -181,8 +202,10 @@ function main(): void {
       onAlert: (alert) => { throttle.flush(); void send({ type: 'alert', alert }); },
       shouldStop: controls.shouldStop,
       waitWhilePaused: controls.waitWhilePaused,
+      interruptPending: controls.interruptPending,
+      onInterrupt: controls.onInterrupt,
     };
-    const result = await train(tf, info, config, callbacks);
+    const result = await train(backend, config, callbacks, pair);
     await finish({ type: 'done', result }, 0);
   };
 

@@ -92,7 +92,7 @@ export function parseWorkerMessage(x: unknown): WorkerMessage {
   return m as unknown as WorkerMessage;
 }
 
-const BACKEND_CHOICES = ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const;
+const BACKEND_CHOICES = ['auto', 'torch', 'gpu', 'node', 'wasm', 'cpu'] as const;
 const ALERT_KINDS: readonly AlertKind[] = ['mode-collapse', 'd-loss-zero', 'nan'];
 
 export function trainConfig(x: unknown, p: string): TrainConfig {
@@ -112,6 +112,11 @@ export function trainConfig(x: unknown, p: string): TrainConfig {
     fit: (v, q) => oneOf(v, ['crop', 'pad'], q),
     resume: bool,
     cacheDir: (v, q) => optional(v, q, str),
+    python: (v, q) => optional(v, q, str),
+    pythonHint: (v, q) => optional(v, q, str),
+    device: (v, q) => optional(v, q, str),
+    amp: (v, q) => optional(v, q, (a, r) => oneOf(a, ['bf16', 'fp16'], r)),
+    torchBlocked: (v, q) => optional(v, q, str),
   });
   return x as TrainConfig;
 }
@@ -121,6 +126,9 @@ function backendInfo(x: unknown, p: string): BackendInfo {
     name: (v, q) => oneOf(v, BACKEND_CHOICES.slice(1), q),
     tfBackend: str, device: str,
     skipped: (v, q) => arrayOf(v, q, str),
+    processes: (v, q) => optional(v, q, num),
+    python: (v, q) => optional(v, q, str),
+    torch: (v, q) => optional(v, q, str),
   });
   return x as BackendInfo;
 }
@@ -143,6 +151,7 @@ export function runStart(x: unknown, p: string): RunStart {
   fields(x, p, {
     backend: backendInfo, model: str, generatorParams: num, discriminatorParams: num,
     dataset: scanReport, firstStep: num, totalSteps: num,
+    notes: (v, q) => optional(v, q, (l, r) => arrayOf(l, r, str)),
   });
   return x as RunStart;
 }

@@ -62,6 +62,8 @@ export interface Dataset {
   seek(epoch: number, index: number): void;
   /** images by index (unshuffled), NHWC in [-1, 1]: for previews and metrics on real data */
   read(indices: ArrayLike<number>): Promise<Float32Array>;
+  /** the preprocessed uint8 HWC records by index (unshuffled), as the cache file holds them */
+  readRecords(indices: ArrayLike<number>): Promise<Uint8Array>;
   /** bytes of records held in memory now */
   residentBytes(): number;
   close(): Promise<void>;
@@ -281,12 +283,17 @@ class ShuffledDataset implements Dataset {
     return out;
   }
 
-  async read(indices: ArrayLike<number>): Promise<Float32Array> {
+  async readRecords(indices: ArrayLike<number>): Promise<Uint8Array> {
     for (let i = 0; i < indices.length; i++) {
       if (!Number.isInteger(indices[i]) || indices[i] < 0 || indices[i] >= this.count) throw new RangeError(`image index ${indices[i]} outside 0…${this.count - 1}`);
     }
     const bytes = new Uint8Array(indices.length * this.records.recordBytes);
     await this.records.read(indices, bytes);
+    return bytes;
+  }
+
+  async read(indices: ArrayLike<number>): Promise<Float32Array> {
+    const bytes = await this.readRecords(indices);
     const out = new Float32Array(bytes.length);
     toFloat(bytes, out);
     return out;

@@ -29,7 +29,7 @@ describe('the training loop', () => {
   it('holds the same number of tensors at step 10 and step 200', async () => {
     const { tf } = await loadBackend('cpu');
     const pair = await builtinPair({ size: 16, channels: 3, nz: 8, ngf: 4, ndf: 4 }, 2);
-    const trainer = new GanTrainer(tf, pair, { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8, loss: 'bce', gpWeight: 10, nCritic: 5 }, 0);
+    const trainer = new GanTrainer(tf, pair.nets!, { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8, loss: 'bce', gpWeight: 10, nCritic: 5 }, 0);
     const real = tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 1);
     const z = tf.randomNormal([2, 1, 1, 8], 0, 1, 'float32', 2);
     let at10 = -1;
@@ -47,10 +47,10 @@ describe('the training loop', () => {
     const { tf, info } = await loadBackend('cpu');
     const whole = path.join(tmp, 'whole');
     const split = path.join(tmp, 'split');
-    await train(tf, info, config(whole));
-    const first = await train(tf, info, config(split, { steps: 3 }));
+    await train({ kind: 'tfjs', tf, info }, config(whole));
+    const first = await train({ kind: 'tfjs', tf, info }, config(split, { steps: 3 }));
     assert.equal(first.steps, 3);
-    const second = await train(tf, info, config(split, { resume: true }));
+    const second = await train({ kind: 'tfjs', tf, info }, config(split, { resume: true }));
     assert.equal(second.steps, 6);
     const a = metrics(whole);
     const b = metrics(split);
@@ -73,7 +73,7 @@ describe('the training loop', () => {
     const { tf, info } = await loadBackend('cpu');
     const out = path.join(tmp, 'stopped');
     let steps = 0;
-    const r = await train(tf, info, config(out, { steps: 50 }), { onStep: () => { steps++; }, shouldStop: () => steps >= 2 });
+    const r = await train({ kind: 'tfjs', tf, info }, config(out, { steps: 50 }), { onStep: () => { steps++; }, shouldStop: () => steps >= 2 });
     assert.equal(r.stoppedEarly, true);
     assert.equal(r.steps, 2);
     const ck = await readSafetensors(path.join(out, 'checkpoint.safetensors'));
@@ -87,15 +87,15 @@ describe('the training loop', () => {
     const { tf, info } = await loadBackend('cpu');
     const out = path.join(tmp, 'crashed');
     // an old run in the folder, then a new one: the new run's metrics start afresh
-    await train(tf, info, config(out, { steps: 5, checkpointEvery: 3 }));
-    await train(tf, info, config(out, { steps: 3, checkpointEvery: 3 }));
+    await train({ kind: 'tfjs', tf, info }, config(out, { steps: 5, checkpointEvery: 3 }));
+    await train({ kind: 'tfjs', tf, info }, config(out, { steps: 3, checkpointEvery: 3 }));
     assert.deepEqual(metrics(out).map((m) => m.step), [1, 2, 3]);
     // the checkpoint is from step 3; step 4 ran and the process died writing step 5's row
     appendFileSync(path.join(out, 'alerts.jsonl'), `${JSON.stringify({ step: 4, kind: 'd-loss-zero', message: 'from the lost step' })}\n`);
     appendFileSync(path.join(out, 'metrics.jsonl'), `${JSON.stringify({ ...metrics(out)[2], step: 4 })}\n{"step": 5, "lossD`);
     const saved = JSON.parse((await readSafetensors(path.join(out, 'checkpoint.safetensors'))).metadata.alerts) as { recent: unknown[] };
     assert.equal(saved.recent.length, 3, 'the checkpoint carries the alert window of steps 1-3');
-    await train(tf, info, config(out, { steps: 6, resume: true }));
+    await train({ kind: 'tfjs', tf, info }, config(out, { steps: 6, resume: true }));
     assert.deepEqual(metrics(out).map((m) => m.step), [1, 2, 3, 4, 5, 6], 'one row per step, none repeated, none torn');
     assert.doesNotMatch(readFileSync(path.join(out, 'alerts.jsonl'), 'utf8'), /from the lost step/, 'alerts of lost steps are dropped too');
     const after = JSON.parse((await readSafetensors(path.join(out, 'checkpoint.safetensors'))).metadata.alerts) as { recent: unknown[] };
@@ -108,7 +108,7 @@ describe('the training loop', () => {
     const probe = path.join(tmp, 'size-probe');
     const { tf, info } = await loadBackend('cpu');
     const over = { steps: 4, checkpointEvery: 1, sampleEvery: 1000, ngf: 16, ndf: 16 };
-    await train(tf, info, config(probe, { ...over, steps: 1 }));
+    await train({ kind: 'tfjs', tf, info }, config(probe, { ...over, steps: 1 }));
     const size = statSync(path.join(probe, 'checkpoint.safetensors')).size;
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((size * 1.5 + 64 * 1024) / 4096) * 4096}`, 'tmpfs', disk], { encoding: 'utf8' });
     if (mount.status !== 0) {
@@ -121,7 +121,7 @@ describe('the training loop', () => {
       const out = path.join(disk, 'run');
       let checkpoints = 0;
       await assert.rejects(
-        train(tf, info, config(out, { ...over, cacheDir: path.join(tmp, 'cache') }), { onCheckpoint: () => { checkpoints++; } }),
+        train({ kind: 'tfjs', tf, info }, config(out, { ...over, cacheDir: path.join(tmp, 'cache') }), { onCheckpoint: () => { checkpoints++; } }),
         /could not write .*checkpoint\.safetensors: the disk is full; free space and try again \(ENOSPC\); the previous file, if any, is unchanged/,
       );
       assert.equal(checkpoints, 1, 'the step-1 checkpoint was written, the step-2 one could not be');

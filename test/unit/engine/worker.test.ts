@@ -81,7 +81,7 @@ test('protocol: messages are checked field by field; NaN is a number', () => {
   const cfg = config('/tmp/x', { model: { file: 'm.py', argv: ['--img_size', '32'] }, data: '/d' });
   assert.deepEqual(parseHostMessage({ type: 'start', config: cfg }), { type: 'start', config: cfg });
   assert.deepEqual(parseHostMessage({ type: 'stop' }), { type: 'stop' });
-  assert.throws(() => parseHostMessage({ type: 'start', config: { ...cfg, backend: 'tpu' } }), /start\.config\.backend should be 'auto' \| 'gpu'/);
+  assert.throws(() => parseHostMessage({ type: 'start', config: { ...cfg, backend: 'tpu' } }), /start\.config\.backend should be 'auto' \| 'torch' \| 'gpu'/);
   assert.throws(() => parseHostMessage({ type: 'start', config: { ...cfg, model: { file: 'm.py', argv: [1] } } }), /start\.config\.model\.argv\[0\] should be a string/);
   assert.throws(() => parseHostMessage({ type: 'start', config: { ...cfg, steps: undefined } }), /start\.config\.steps should be a number, got undefined/);
   assert.throws(() => parseHostMessage({ type: 'progress' }), /message\.type should be 'start', 'pause', 'resume' or 'stop'/);
