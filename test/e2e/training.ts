@@ -3,7 +3,8 @@
  * "DCGAN: Train DCGAN" through its quick picks, read the training status bar item, stop/pause/resume.
  *
  * The quick picks of "Train DCGAN" (labels are stable; src/vscode/training/offers.ts makes them):
- *   1/4 model:   "Built-in DCGAN"  |  "<Generator> / <Discriminator> from <file.py>"
+ *   1/4 model:   "Built-in DCGAN"  |  "<Generator> / <Discriminator> from <file.py>"  (each item's detail starts with
+ *                the engine that would train it, e.g. "torch · CPU, 2 threads (torch 1.13.0) · sizes …")
  *   2/4 size:    "<S> × <S>" for each size the pair trains at (default 64 first when offered)  |  "Other size…"
  *                (an input box, for a size the list does not offer)
  *   3/4 data:    "Built-in procedural dataset"  |  "Choose folder…" (VS Code's folder dialog)
@@ -43,6 +44,15 @@ export async function quickPickLabels(page: Page): Promise<string[]> {
   const n = await rows.count();
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(plain((await rows.nth(i).locator('.label-name').first().textContent()) ?? ''));
+  return out;
+}
+
+/** Each row of the open quick pick as shown: label, description and detail, one string per row. */
+export async function quickPickRowTexts(page: Page): Promise<string[]> {
+  const rows = page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`);
+  const n = await rows.count();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(plain((await rows.nth(i).innerText().catch(() => '')) ?? ''));
   return out;
 }
 
@@ -101,14 +111,24 @@ export async function chooseFolder(page: Page, folder: string): Promise<void> {
 
 const STEP_LABELS = new Map([[200, '200 steps'], [1000, '1,000 steps'], [5000, '5,000 steps'], [20000, '20,000 steps']]);
 
+/** What the quick picks showed on the way. */
+export interface TrainShown {
+  /** the model pick's rows (label, description, detail), as quickPickRowTexts reads them */
+  modelItems: string[];
+}
+
 /**
  * Runs "DCGAN: Train DCGAN" from the command palette and answers its quick picks. Returns when the last pick
  * was answered (the run then starts, or is refused); use waitForStatus / waitForStep to follow it.
- * A live run's "Stop and train" question is answered yes.
+ * A live run's "Stop and train" question is answered yes. AT_MODEL_PICK runs while the model pick is shown.
  */
-export async function trainFromPalette(page: Page, choice: TrainChoice = {}): Promise<void> {
+export async function trainFromPalette(page: Page, choice: TrainChoice = {}, atModelPick?: () => Promise<void>): Promise<TrainShown> {
   await runPaletteCommand(page, 'DCGAN: Train DCGAN');
   await answerReplaceRun(page);
+  await waitForQuickPick(page, 'model');
+  const shown: TrainShown = { modelItems: await quickPickRowTexts(page) };
+  // (e.g. a screenshot of the pick)
+  await atModelPick?.();
   if (!choice.model || choice.model === 'builtin') await pickItem(page, 'model', 'Built-in DCGAN');
   else await pickItem(page, 'model', choice.model, false);
   const sizes = await waitForQuickPick(page, 'image size');
@@ -125,7 +145,7 @@ export async function trainFromPalette(page: Page, choice: TrainChoice = {}): Pr
     if (!t && (await notifications(page)).some((n) => /cannot be trained/.test(n))) return 'refused';
     return null;
   }, 60_000, 'the dataset pick (or a refusal)');
-  if (next === 'refused') return;
+  if (next === 'refused') return shown;
   if (!choice.data || choice.data === 'builtin') await pickItem(page, 'dataset', 'Built-in procedural dataset');
   else {
     await pickItem(page, 'dataset', 'Choose folder…');
@@ -138,6 +158,7 @@ export async function trainFromPalette(page: Page, choice: TrainChoice = {}): Pr
     await pickItem(page, 'length', 'Other length…');
     await answerInputBox(page, 'length', String(steps));
   }
+  return shown;
 }
 
 /**
@@ -210,4 +231,29 @@ export async function pauseFromPalette(page: Page): Promise<string> {
 export async function resumeFromPalette(page: Page): Promise<string> {
   await runPaletteCommand(page, 'DCGAN: Resume Training');
   return waitForStatus(page, /DCGAN \d/, 30_000);
+}
+
+/** Opens the DCGAN Lab sidebar (its activity bar icon) when it is not shown. */
+export async function showTrainingMonitor(page: Page): Promise<void> {
+  const icon = page.locator('.activitybar .action-item a[aria-label^="DCGAN Lab"], .activitybar .action-item[aria-label^="DCGAN Lab"]').first();
+  await icon.waitFor({ state: 'visible', timeout: 30_000 });
+  const checked = await page.locator('.activitybar .action-item.checked a[aria-label^="DCGAN Lab"], .activitybar .action-item.checked[aria-label^="DCGAN Lab"]').count();
+  if (!checked) await mouseClick(page, icon);
+  await page.locator('.sidebar .pane-header', { hasText: 'Training Monitor' }).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+}
+
+// (evaluated in the webview; the project's tsconfig has no DOM lib)
+declare const document: { querySelector(s: string): { textContent: string | null } | null };
+
+/**
+ * The monitor header's backend line (`[data-testid=device]`, e.g. "torch · CPU, 2 threads (torch 1.13.0)"), read
+ * in the webview's frame (iframe.webview → #active-frame); '' until the monitor shows it.
+ */
+export async function monitorDevice(page: Page): Promise<string> {
+  for (const f of page.frames()) {
+    if (f.isDetached()) continue;
+    const t = await f.evaluate(() => document.querySelector('[data-testid=device]')?.textContent ?? null).catch(() => null);
+    if (t !== null) return plain(t);
+  }
+  return '';
 }

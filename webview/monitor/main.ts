@@ -303,8 +303,10 @@ function renderHeader(): void {
   els.runName.textContent = run.id;
   els.runName.title = run.id;
   const be = run.start?.backend;
-  els.device.textContent = be ? `${be.name} · ${be.device}` : run.origin === 'past' ? 'read from the run folder' : 'starting the worker…';
-  if (run.start) els.device.title = `${run.start.model}\n${run.start.dataset.source}: ${run.start.dataset.count} images`;
+  // e.g. "torch · NVIDIA H200 (CUDA 13.0, torch 2.11.0) · 8 processes" (torchrun: rank 0 reports for all)
+  const processes = be?.processes && be.processes > 1 ? ` · ${be.processes} processes` : '';
+  els.device.textContent = be ? `${be.name} · ${be.device}${processes}` : run.origin === 'past' ? 'read from the run folder' : 'starting the worker…';
+  if (run.start) els.device.title = `${run.start.model}\n${run.start.dataset.source}: ${run.start.dataset.count} images${be?.python ? `\npython: ${be.python}` : ''}`;
   const step = last(m.step) ?? 0;
   const total = run.totalSteps ?? run.start?.totalSteps;
   const liveRun = run.origin === 'live' && (run.status === 'running' || run.status === 'starting' || run.status === 'paused' || run.status === 'stopping');

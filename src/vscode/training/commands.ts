@@ -1,19 +1,22 @@
 /**
  * "Train DCGAN" and the run commands (Stop, Pause/Resume, Open Run Folder, Install GPU Engine), and the status
  * bar item of the live run. The pair is checked here, through the shape engine, before any worker starts: a
- * pair that does not fit is refused with the cursor on the culprit line. Training itself runs in the worker
- * (session.ts); the extension host never runs tensors.
+ * pair that does not fit is refused with the cursor on the culprit line. Which engine would train each offered
+ * pair is shown in the model pick: the torch engine is asked what it sees (probeTorch, while the pair is checked).
+ * Training itself runs in the worker (session.ts); the extension host never runs tensors.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { builtinGeometry, builtinSizes, ModelRefused } from '../../core/gan';
-import { EngineInstallError, installEngine } from '../../engine/install';
+import { ENGINE_PACKAGES, EngineInstallError, engineDir, installEngine, type EngineKind } from '../../engine/install';
+import { probeTorch, type TorchProbe } from '../../engine/torch/discover';
 import { isPython, type ShapeService } from '../shapeService';
 import {
   BUILTIN_DATA_LABEL, BUILTIN_MODEL_LABEL, CHOOSE_FOLDER_LABEL, DEFAULT_SIZE, OTHER_LENGTH_LABEL, OTHER_SIZE_LABEL, STEP_OFFERS,
   buildTrainConfig, builtinSizeOffers, checkFileSize, filePairOffer, pairLabel, pairNames, readTrainingSettings, refusalRange,
-  resolveRunsRoot, runFolder, sizeLabel, stepsLabel, wholeNumberError, type FilePairOffer, type TrainingSettings,
+  resolveRunsRoot, runFolder, sizeLabel, stepsLabel, trainerOutlook, wholeNumberError, TORCH_UNTRUSTED, type FilePairOffer,
+  type TorchSeen, type TrainerOutlook, type TrainingSettings,
 } from './offers';
 import type { RunStore } from './runState';
 import { TrainingSession } from './session';
@@ -22,6 +25,10 @@ import { statusView } from './statusText';
 /** how long the status bar shows a run's final state */
 const FINAL_STATE_MS = 15_000;
 const MONITOR_FOCUS = 'dcganLab.monitor.focus';
+/** the model pick waits at most this long for PyTorch's answer (a hung `import torch` must not hold it back) */
+const PROBE_WAIT_MS = 60_000;
+/** and for the Python extension to activate and name its interpreter */
+const PYTHON_EXTENSION_WAIT_MS = 15_000;
 
 export function trainingSettings(): TrainingSettings {
   const c = vscode.workspace.getConfiguration('dcganLab.training');
@@ -38,6 +45,7 @@ export function runsRoot(settings: TrainingSettings, file?: string, fallback?: s
 export function registerTraining(context: vscode.ExtensionContext, shapes: ShapeService, output: vscode.OutputChannel, store: RunStore): vscode.Disposable {
   let session: TrainingSession | undefined;
   const status = new StatusItem(store);
+  const probes = new TorchProbes((line) => output.appendLine(line));
 
   const refuse = async (e: ModelRefused): Promise<void> => {
     output.appendLine(`the model cannot be trained: ${e.message}`);
@@ -71,15 +79,20 @@ export function registerTraining(context: vscode.ExtensionContext, shapes: Shape
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'DCGAN Lab: stopping the current run…' }, () => old.ended);
     }
     const settings = trainingSettings();
-    const choice = await askRun(shapes, settings, refuse);
+    const trusted = vscode.workspace.isTrusted;
+    if (settings.backend === 'torch' && !trusted) {
+      await untrustedTorch();
+      return;
+    }
+    const choice = await askRun(shapes, settings, refuse, probes, trusted);
     if (!choice) return;
-    const { doc, ...run } = choice;
+    const { doc, pythonHint, ...run } = choice;
     if (doc?.isDirty && !(await doc.save())) {
       void vscode.window.showErrorMessage(`DCGAN Lab: save ${path.basename(doc.fileName)} first: the worker trains the file as it is on disk.`);
       return;
     }
     const root = runsRoot(settings, run.model?.file, context.globalStorageUri.fsPath);
-    const config = buildTrainConfig(run, settings, runFolder(root, new Date(), existsSync));
+    const config = buildTrainConfig(run, settings, runFolder(root, new Date(), existsSync), { pythonHint, torchBlocked: trusted ? undefined : TORCH_UNTRUSTED });
     session = new TrainingSession(config, store, output);
     const mine = session;
     void mine.ended.then(() => { if (session === mine) session = undefined; });
@@ -142,9 +155,15 @@ export function registerTraining(context: vscode.ExtensionContext, shapes: Shape
     }
   });
 
-  return vscode.Disposable.from(train, stop, pause, resume, openRunFolder, installGpu, status, {
+  return vscode.Disposable.from(train, stop, pause, resume, openRunFolder, installGpu, status, probes, {
     dispose: () => { void session?.dispose(); },
   });
+}
+
+/** Restricted Mode and a run only the torch engine can make: say why, and offer the way to trust the workspace. */
+async function untrustedTorch(): Promise<void> {
+  const answer = await vscode.window.showWarningMessage(`DCGAN Lab: ${TORCH_UNTRUSTED}.`, 'Manage Workspace Trust');
+  if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
 }
 
 /** The engine's messages name the CLI; here the same step is a command and a setting. */
@@ -174,6 +193,8 @@ interface Answer {
   size: number;
   data?: string;
   steps: number;
+  /** the interpreter selected in VS Code's Python extension, for the torch engine to try first */
+  pythonHint?: string;
 }
 
 /** The open Python file the command is about: the active editor's, else a visible one. */
@@ -182,39 +203,59 @@ function modelDocument(): vscode.TextDocument | undefined {
   return docs.find((d): d is vscode.TextDocument => !!d && isPython(d) && d.uri.scheme === 'file');
 }
 
-async function askRun(shapes: ShapeService, settings: TrainingSettings, refuse: (e: ModelRefused) => Promise<void>): Promise<Answer | undefined> {
-  // 1. the model: the open file's pair, when it has one, or the built-in DCGAN
+async function askRun(shapes: ShapeService, settings: TrainingSettings, refuse: (e: ModelRefused) => Promise<void>, probes: TorchProbes,
+  trusted: boolean): Promise<Answer | undefined> {
+  // 1. the model: the open file's pair, when it has one, or the built-in DCGAN; each says which engine would
+  // train it. PyTorch is asked (about the time of `import torch`) while the pair is checked; in Restricted Mode
+  // it is not asked at all: the interpreter could be the workspace's own.
   const doc = modelDocument();
+  const usesTorch = trusted && (settings.backend === 'auto' || settings.backend === 'torch');
+  const torch = usesTorch ? probes.lookup(settings, doc?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri) : undefined;
   let offer: FilePairOffer | undefined;
-  if (doc) {
-    const state = await shapes.get(doc);
-    const names = pairNames(state?.analysis.modelClasses().map((c) => c.name) ?? []);
-    if (names.generator && names.discriminator) {
-      offer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'DCGAN Lab: checking the model pair' },
-        () => filePairOffer(doc.uri.fsPath, doc.getText(), settings.batch));
+  let seen: TorchSeen = null;
+  const title = usesTorch ? 'DCGAN Lab: checking the model pair and your PyTorch' : 'DCGAN Lab: checking the model pair';
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, async () => {
+    const pairCheck = (async () => {
+      if (!doc) return;
+      const state = await shapes.get(doc);
+      const names = pairNames(state?.analysis.modelClasses().map((c) => c.name) ?? []);
+      if (!names.generator || !names.discriminator) return;
+      offer = await filePairOffer(doc.uri.fsPath, doc.getText(), settings.batch);
       offer.generator ??= names.generator;
       offer.discriminator ??= names.discriminator;
-    }
-  }
+    })();
+    [, seen] = await Promise.all([pairCheck, torch ? torch.probe : null]);
+  });
+  const outlook = (tfjsCannot: string | null): TrainerOutlook => trainerOutlook({
+    backend: settings.backend, device: settings.device, torch: seen, tfjsCannot, trusted,
+    nativeEngines: settings.backend === 'auto' ? nativeEngines() : [],
+  });
   const builtinRange = `${builtinSizes()[0]}–${builtinSizes().at(-1)}`;
+  const builtinOutlook = outlook(null);
   const builtinItem: Item<'builtin'> = {
     label: BUILTIN_MODEL_LABEL, value: 'builtin', description: 'the pytorch/examples DCGAN, scaled to the size',
-    detail: `sizes ${builtinRange} (b·2ⁿ, b 4–7); ngf ${settings.ngf}, ndf ${settings.ndf} (settings: dcganLab.training)`,
+    detail: withOutlook(builtinOutlook, `sizes ${builtinRange} (b·2ⁿ, b 4–7); ngf ${settings.ngf}, ndf ${settings.ndf} (settings: dcganLab.training)`),
   };
   const items: Item<'builtin' | 'file'>[] = [builtinItem];
+  const fileOutlook = offer && offer.sizes.length ? outlook(offer.tfjsCannot) : undefined;
   if (offer) {
     const ok = offer.sizes.length > 0;
     const fileItem: Item<'file'> = {
       label: pairLabel(offer.generator!, offer.discriminator!, offer.file), value: 'file', description: 'the open file',
-      detail: ok ? `trains at ${[...offer.sizes].sort((a, b) => a - b).map((s) => `${s}×${s}`).join(', ')}${offer.sizeFlag ? ` (${offer.sizeFlag})` : ''}`
+      detail: ok ? withOutlook(fileOutlook!, `trains at ${[...offer.sizes].sort((a, b) => a - b).map((s) => `${s}×${s}`).join(', ')}${offer.sizeFlag ? ` (${offer.sizeFlag})` : ''}`)
         : `$(error) cannot be trained: ${offer.refused?.message ?? 'no size works'}`,
     };
-    if (ok) items.unshift(fileItem); else items.push(fileItem);
+    if (ok && !fileOutlook?.refused) items.unshift(fileItem); else items.push(fileItem);
   }
   const model = await pick(1, 'model', items, 'Which generator and discriminator to train');
   if (!model) return undefined;
   if (model === 'file' && offer && !offer.sizes.length) {
     await refuse(offer.refused ?? new ModelRefused(`${path.basename(offer.file)}: no image size works`, offer.file, 0));
+    return undefined;
+  }
+  const chosen = model === 'file' ? fileOutlook! : builtinOutlook;
+  if (chosen.refused) {
+    await cannotTrainHere(chosen);
     return undefined;
   }
 
@@ -264,7 +305,121 @@ async function askRun(shapes: ShapeService, settings: TrainingSettings, refuse: 
     doc: model === 'file' ? doc : undefined,
     model: model === 'file' ? { file: offer!.file, sizeFlag: offer!.sizeFlag } : undefined,
     size, data: folder, steps,
+    pythonHint: torch ? await torch.hint : undefined,
   };
+}
+
+/** A model pick's detail: the engine that would train it, then what the item says of itself. */
+function withOutlook(o: TrainerOutlook, rest: string): string {
+  return o.refused ? `$(error) ${o.label}` : `$(chip) ${o.label} · ${rest}`;
+}
+
+/** The chosen pair cannot be trained by any engine here: say why, and the one step that changes it. */
+async function cannotTrainHere(o: TrainerOutlook): Promise<void> {
+  if (o.untrusted) {
+    const answer = await vscode.window.showWarningMessage(`DCGAN Lab: this model cannot be trained here: ${o.refused}.`, 'Manage Workspace Trust');
+    if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
+    return;
+  }
+  const answer = await vscode.window.showErrorMessage(`DCGAN Lab: this model cannot be trained here: ${o.refused}.`, 'Open Settings');
+  if (answer) await vscode.commands.executeCommand('workbench.action.openSettings', 'dcganLab.training');
+}
+
+/** The native tfjs engines "DCGAN: Install GPU Engine" put in the per-user cache (`auto` tries them first). */
+function nativeEngines(): EngineKind[] {
+  return (['gpu', 'node'] as const).filter((k) => existsSync(path.join(engineDir(k), 'node_modules', ENGINE_PACKAGES[k], 'package.json')));
+}
+
+// ── the torch engine, as seen from the editor ───────────────────────────────────────────────────────────────
+
+/** The part of the Python extension's API read here (ms-python.python, `exports.environments`). */
+interface PythonExtensionApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string };
+    resolveEnvironment(env: { id: string; path: string } | string): Promise<{ path: string; executable: { uri?: vscode.Uri } } | undefined>;
+  };
+}
+
+/**
+ * What probeTorch answered, kept for the window's session per (python setting, Python extension's interpreter,
+ * device): the answer depends on nothing else, and each costs about the time of `import torch`. A changed setting
+ * empties it. Only answers that found PyTorch are kept: after "no PyTorch" the user is likely installing it.
+ */
+class TorchProbes implements vscode.Disposable {
+  private readonly answers = new Map<string, Promise<TorchProbe | { why: string }>>();
+  private readonly onSettings: vscode.Disposable;
+
+  constructor(private readonly log: (line: string) => void) {
+    this.onSettings = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('dcganLab.training.python') || e.affectsConfiguration('dcganLab.training.device')) this.answers.clear();
+    });
+  }
+
+  /** The Python extension's interpreter (its API is read first), then what PyTorch sees with it. */
+  lookup(settings: TrainingSettings, resource: vscode.Uri | undefined): { hint: Promise<string | undefined>; probe: Promise<TorchSeen> } {
+    // the python setting names the one interpreter: the hint would not be tried
+    const hint = settings.python ? Promise.resolve(undefined) : pythonExtensionInterpreter(resource, this.log);
+    const probe = hint.then((h) => this.probe(settings.python, h, settings.device));
+    // a hung `import torch` must not hold the model pick: it then says "not checked yet"
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), PROBE_WAIT_MS); });
+    return { hint, probe: Promise.race([probe, late]).finally(() => clearTimeout(timer)) };
+  }
+
+  private probe(python: string, hint: string | undefined, device: string): Promise<TorchProbe | { why: string }> {
+    const key = JSON.stringify([python, hint ?? '', device]);
+    const known = this.answers.get(key);
+    if (known) return known;
+    const started = Date.now();
+    const answer = probeTorch({ python: python || undefined, pythonHint: hint }, device)
+      .catch((e: unknown): { why: string } => ({ why: `the torch engine could not be started: ${e instanceof Error ? e.message : String(e)}` }));
+    this.answers.set(key, answer);
+    void answer.then((r) => {
+      if ('why' in r) {
+        this.log(`torch engine: ${r.why}`);
+        if (this.answers.get(key) === answer) this.answers.delete(key);
+      } else {
+        for (const t of r.tried) this.log(`python skipped: ${t}`);
+        this.log(`torch engine: ${r.python} (torch ${r.torch}) on ${r.device}, checked in ${Date.now() - started} ms`);
+      }
+    });
+    return answer;
+  }
+
+  dispose(): void {
+    this.onSettings.dispose();
+    this.answers.clear();
+  }
+}
+
+/**
+ * The interpreter selected in VS Code's Python extension for RESOURCE, through its public API; undefined when
+ * the extension is not installed or anything fails (said in the output channel: discovery goes on without it).
+ */
+async function pythonExtensionInterpreter(resource: vscode.Uri | undefined, log: (line: string) => void): Promise<string | undefined> {
+  const ext = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
+  if (!ext) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ask = async () => {
+      const api = ext.isActive ? ext.exports : await ext.activate();
+      const envs = api?.environments;
+      if (!envs) throw new Error('its API has no `environments` (an older Python extension)');
+      const active = envs.getActiveEnvironmentPath(resource);
+      const resolved = await envs.resolveEnvironment(active);
+      return resolved?.executable?.uri?.fsPath ?? resolved?.path ?? active.path;
+    };
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${PYTHON_EXTENSION_WAIT_MS / 1000} s`)), PYTHON_EXTENSION_WAIT_MS);
+    });
+    const exe = await Promise.race([ask(), late]);
+    return exe || undefined;
+  } catch (e) {
+    log(`python: the Python extension's interpreter could not be read (${e instanceof Error ? e.message : String(e)}); looking on PATH`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // ── the status bar ──────────────────────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /**
  * What "Train DCGAN" offers and how it turns the answers into a run: the model pair's sizes (a size sweep over the
- * pair, through the shape engine), the quick picks' labels, the run folder, the TrainConfig, and where in the
- * file a refused pair points.
+ * pair, through the shape engine), the quick picks' labels, which engine would train a pair here, the run folder,
+ * the TrainConfig, and where in the file a refused pair points.
  *
  * No 'vscode' import (core only, no tfjs): unit-tested in plain Node (test/unit/training/offers.test.ts).
  */
@@ -9,7 +9,8 @@ import path from 'node:path';
 import { builtinSizes, filePair, ModelRefused, type GanPair } from '../../core/gan';
 import { siblingModules } from '../../core/imports';
 import type { Range0 } from '../../core/documentShapes';
-import { TRAIN_DEFAULTS, type BackendChoice, type TrainConfig } from '../../engine/types';
+import type { TorchProbe } from '../../engine/torch/discover';
+import { TRAIN_DEFAULTS, type BackendChoice, type BackendName, type TrainConfig } from '../../engine/types';
 
 // ── labels (stable: test/e2e/training.ts picks by them) ─────────────────────────────────────────────────────
 
@@ -42,6 +43,8 @@ export interface SizeOutcome {
   /** the pair's description at this size ("Generator / Discriminator from m.py") */
   description?: string;
   channels?: number;
+  /** why the tfjs engines cannot execute the pair at this size (only the torch engine trains it); absent when they can */
+  tfjsCannot?: string;
 }
 
 export interface FilePairOffer {
@@ -59,6 +62,8 @@ export interface FilePairOffer {
   sizes: number[];
   /** why it cannot be trained at all (no size works): the refusal at its own size */
   refused: ModelRefused | null;
+  /** at the first size offered: why the tfjs engines cannot execute the pair (null when they can) */
+  tfjsCannot: string | null;
 }
 
 /**
@@ -99,7 +104,8 @@ export async function filePairOffer(file: string, text: string, batch: number, c
   const own = await tryPair(file, text, batch, []);
   const ownSize = own instanceof ModelRefused ? null : own.size;
   const outcomes: SizeOutcome[] = [];
-  const record = (size: number, r: GanPair | ModelRefused) => outcomes.push(r instanceof ModelRefused ? { size, refused: r } : { size, description: r.description, channels: r.channels });
+  const record = (size: number, r: GanPair | ModelRefused) => outcomes.push(r instanceof ModelRefused ? { size, refused: r }
+    : { size, description: r.description, channels: r.channels, ...(r.nets ? {} : { tfjsCannot: r.notTrainable?.message ?? `${r.description} uses something the tfjs engines do not execute` }) });
   if (flag) {
     const tried = new Set([...candidates, ...(ownSize ? [ownSize] : [])]);
     for (const s of [...tried].sort((a, b) => a - b)) {
@@ -119,6 +125,7 @@ export async function filePairOffer(file: string, text: string, batch: number, c
     file, sizeFlag: flag, ownSize, outcomes, sizes,
     generator: names?.[1] ?? null, discriminator: names?.[2] ?? null,
     refused: sizes.length ? null : own instanceof ModelRefused ? own : outcomes.find((o) => o.refused)?.refused ?? null,
+    tfjsCannot: outcomes.find((o) => o.size === preferred)?.tfjsCannot ?? null,
   };
 }
 
@@ -173,14 +180,21 @@ export interface TrainingSettings {
   sampleEvery: number;
   checkpointEvery: number;
   swdEvery: number;
+  /** torch engine: the interpreter ('' : found as discover.ts says) */
+  python: string;
+  /** torch engine: 'auto', 'cuda', 'cuda:N', 'mps' or 'cpu' */
+  device: string;
+  amp: 'off' | 'bf16' | 'fp16';
 }
 
 export const TRAINING_SETTING_DEFAULTS: TrainingSettings = {
   backend: 'auto', runsFolder: 'runs', batch: TRAIN_DEFAULTS.batch, ngf: TRAIN_DEFAULTS.ngf, ndf: TRAIN_DEFAULTS.ndf,
   sampleEvery: TRAIN_DEFAULTS.sampleEvery, checkpointEvery: TRAIN_DEFAULTS.checkpointEvery, swdEvery: TRAIN_DEFAULTS.swdEvery,
+  python: '', device: 'auto', amp: 'off',
 };
 
-const BACKENDS: BackendChoice[] = ['auto', 'gpu', 'node', 'wasm', 'cpu'];
+const BACKENDS: BackendChoice[] = ['auto', 'torch', 'gpu', 'node', 'wasm', 'cpu'];
+const AMPS: TrainingSettings['amp'][] = ['off', 'bf16', 'fp16'];
 
 /** Reads the settings through GET (VS Code's configuration, or a plain object in tests); bad values fall back to defaults. */
 export function readTrainingSettings(get: <K extends keyof TrainingSettings>(key: K) => unknown): TrainingSettings {
@@ -190,11 +204,18 @@ export function readTrainingSettings(get: <K extends keyof TrainingSettings>(key
   };
   const backend = get('backend');
   const folder = get('runsFolder');
+  const python = get('python');
+  const device = get('device');
+  const amp = get('amp');
   return {
     backend: BACKENDS.includes(backend as BackendChoice) ? (backend as BackendChoice) : 'auto',
     runsFolder: typeof folder === 'string' && folder.trim() ? folder.trim() : 'runs',
     batch: int('batch', 1, 4096), ngf: int('ngf', 1, 1024), ndf: int('ndf', 1, 1024),
     sampleEvery: int('sampleEvery', 1, 1e9), checkpointEvery: int('checkpointEvery', 1, 1e9), swdEvery: int('swdEvery', 0, 1e9),
+    python: typeof python === 'string' ? python.trim() : '',
+    // 'cuda:N' is not in the setting's enum but the engine takes it (a hand-edited settings.json)
+    device: typeof device === 'string' && /^(auto|cuda(:\d+)?|mps|cpu)$/.test(device) ? device : 'auto',
+    amp: AMPS.includes(amp as TrainingSettings['amp']) ? (amp as TrainingSettings['amp']) : 'off',
   };
 }
 
@@ -225,8 +246,18 @@ export interface TrainChoice {
   steps: number;
 }
 
-/** The run's TrainConfig: the choice, the settings, the engine's defaults for the rest (as `dcgan-lab train`). */
-export function buildTrainConfig(choice: TrainChoice, settings: TrainingSettings, out: string): TrainConfig {
+/** What only the editor knows about the torch engine: the Python extension's interpreter, and Restricted Mode. */
+export interface TorchContext {
+  pythonHint?: string;
+  /** why the torch engine may not run (TORCH_UNTRUSTED) */
+  torchBlocked?: string;
+}
+
+/**
+ * The run's TrainConfig: the choice, the settings, the engine's defaults for the rest (as `dcgan-lab train`).
+ * The torch options are left out when they say "the default", as the CLI leaves them out.
+ */
+export function buildTrainConfig(choice: TrainChoice, settings: TrainingSettings, out: string, torch: TorchContext = {}): TrainConfig {
   const m = choice.model;
   return {
     ...TRAIN_DEFAULTS,
@@ -243,7 +274,101 @@ export function buildTrainConfig(choice: TrainChoice, settings: TrainingSettings
     sampleEvery: Math.min(settings.sampleEvery, Math.max(1, Math.floor(choice.steps / 10))),
     checkpointEvery: settings.checkpointEvery,
     swdEvery: settings.swdEvery,
+    ...(settings.python ? { python: settings.python } : {}),
+    ...(settings.device !== 'auto' ? { device: settings.device } : {}),
+    ...(settings.amp !== 'off' ? { amp: settings.amp } : {}),
+    ...(torch.pythonHint ? { pythonHint: torch.pythonHint } : {}),
+    ...(torch.torchBlocked ? { torchBlocked: torch.torchBlocked } : {}),
   };
+}
+
+// ── which engine would train a pair ─────────────────────────────────────────────────────────────────────────
+
+/** Why the torch engine is off in Restricted Mode (the run's `torchBlocked`, and what the editor says). */
+export const TORCH_UNTRUSTED = "the workspace is not trusted (Restricted Mode): the torch engine runs your model file's Python code; trust the workspace to use it";
+
+/** What probeTorch answered; null when it was not asked (or has not answered yet). */
+export type TorchSeen = TorchProbe | { why: string } | null;
+
+export interface TrainerOutlook {
+  /** the engine that would train the pair; null when none here can (`refused`), or before PyTorch was checked */
+  backend: BackendName | null;
+  /** for the model pick's detail, e.g. "torch · NVIDIA H200 (CUDA 13.0, torch 2.11.0)", "wasm (built in; torch: CPU only)" */
+  label: string;
+  /** when nothing here can train the pair: why, and what to do */
+  refused?: string;
+  /** the refusal is Restricted Mode's: trusting the workspace lifts it */
+  untrusted?: boolean;
+}
+
+export interface OutlookInput {
+  backend: BackendChoice;
+  /** the device setting ('auto' unless the user chose one) */
+  device: string;
+  torch: TorchSeen;
+  /** why the tfjs engines cannot execute the pair (GanPair.notTrainable); null when they can */
+  tfjsCannot: string | null;
+  trusted: boolean;
+  /** the native tfjs engines installed ("DCGAN: Install GPU Engine"), for `auto`'s fallback order */
+  nativeEngines?: ('gpu' | 'node')[];
+}
+
+const TFJS_LABELS: Record<Exclude<BackendName, 'torch'>, string> = {
+  gpu: 'gpu (TensorFlow, CUDA)', node: 'node (TensorFlow, CPU)', wasm: 'wasm (built in)', cpu: 'cpu (built in, JavaScript)',
+};
+
+/**
+ * Which engine a run would use, by src/engine/select.ts's rule: `torch` only torch; `auto` torch when its torch
+ * sees a GPU, or when a device other than auto was chosen, or when the tfjs engines cannot execute the pair;
+ * otherwise the tfjs order gpu → node → wasm (the native engines only when installed). Restricted Mode blocks
+ * torch as `torchBlocked` does in the worker. A forced backend that cannot train the pair is a refusal, never a
+ * fallback.
+ */
+export function trainerOutlook(o: OutlookInput): TrainerOutlook {
+  const wantsTorch = o.backend === 'torch' || o.backend === 'auto';
+  let torchNote: string | null = null;
+  let torchWhy: string | null = null;
+  if (wantsTorch) {
+    const t: TorchSeen = o.trusted ? o.torch : { why: TORCH_UNTRUSTED };
+    if (t === null) {
+      // not known yet: say what the rule will decide
+      if (o.backend === 'torch' || o.tfjsCannot || o.device !== 'auto') return { backend: 'torch', label: 'torch (PyTorch not checked yet)' };
+      return { backend: null, label: `torch if your PyTorch sees a GPU, else ${tfjsLabel('auto', o.nativeEngines ?? [], null)}` };
+    }
+    if ('python' in t) {
+      if (o.backend === 'torch' || t.kind !== 'cpu' || o.tfjsCannot || o.device !== 'auto') return { backend: 'torch', label: `torch · ${t.device}` };
+      torchNote = 'torch: CPU only';
+    } else if (o.backend === 'torch') {
+      return refusal(`the torch backend is not available: ${t.why}`, !o.trusted);
+    } else {
+      torchWhy = t.why;
+      torchNote = o.trusted ? 'torch: not available' : 'torch: off in Restricted Mode';
+    }
+  }
+  if (o.tfjsCannot) {
+    if (o.backend === 'auto') {
+      return refusal(`${o.tfjsCannot}. Only the torch engine (your own PyTorch) trains this pair, and it is not available here: ${torchWhy}`, !o.trusted);
+    }
+    return refusal(`${o.tfjsCannot}. The ${o.backend} backend cannot train this pair; the torch engine (your own PyTorch) can: ` +
+      'set dcganLab.training.backend to "torch" or "auto"', false);
+  }
+  const native = o.backend === 'auto' ? (['gpu', 'node'] as const).filter((k) => o.nativeEngines?.includes(k)) : [];
+  const name = o.backend === 'auto' ? native[0] ?? 'wasm' : (o.backend as Exclude<BackendName, 'torch'>);
+  return { backend: name, label: tfjsLabel(o.backend as Exclude<BackendChoice, 'torch'>, o.nativeEngines ?? [], torchNote) };
+}
+
+function refusal(why: string, untrusted: boolean): TrainerOutlook {
+  return { backend: null, label: `cannot be trained here: ${why}`, refused: why, ...(untrusted ? { untrusted } : {}) };
+}
+
+/** "wasm (built in; torch: CPU only)", "gpu (TensorFlow, CUDA; else node, else wasm)", "cpu (built in, JavaScript)" */
+function tfjsLabel(backend: Exclude<BackendChoice, 'torch'>, nativeEngines: ('gpu' | 'node')[], note: string | null): string {
+  const add = (label: string, extra: string[]) => extra.length ? label.replace(/\)$/, `; ${extra.join('; ')})`) : label;
+  if (backend !== 'auto') return TFJS_LABELS[backend];
+  // loadBackend's order; a native engine that is installed may still find no GPU, so the next ones are named
+  const order = [...(['gpu', 'node'] as const).filter((k) => nativeEngines.includes(k)), 'wasm' as const];
+  const rest = order.slice(1).map((k) => `else ${k}`).join(', ');
+  return add(TFJS_LABELS[order[0]], [rest, note ?? ''].filter(Boolean));
 }
 
 /** The input boxes' checks: a whole number in [min, max], else what to type. */

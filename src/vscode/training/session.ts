@@ -27,6 +27,8 @@ export class TrainingSession {
     out(`── training run ${config.out}`);
     out(`model: ${config.model ? `${config.model.file}${config.model.argv?.length ? ` (argv: ${config.model.argv.join(' ')})` : ''}` : 'built-in DCGAN'}, ` +
       `${config.size}×${config.size}, ${config.steps.toLocaleString('en-US')} steps, batch ${config.batch}, backend ${config.backend}`);
+    // the editor's own hint to the torch engine (the worker reports the interpreter it took, and why others were passed over)
+    if (config.pythonHint) out(`python hint: ${config.pythonHint} (VS Code's Python extension), tried first`);
 
     const c = new TrainingClient({ workerPath });
     this.client = c;
@@ -34,6 +36,8 @@ export class TrainingSession {
     c.on('started', (r) => {
       for (const s of r.backend.skipped) out(`falling back: ${s}`);
       out(`backend: ${r.backend.name} on ${r.backend.device}`);
+      if (r.backend.python) out(`python: ${r.backend.python} (torch ${r.backend.torch})`);
+      for (const n of r.notes ?? []) out(`note: ${n}`);
       out(`model: ${r.model} (G ${r.generatorParams.toLocaleString('en-US')} parameters, D ${r.discriminatorParams.toLocaleString('en-US')})`);
       // the scan report reaches the user here, before step 1's progress: the output channel has all of it, the
       // notification the summary (and a way to the skipped files)
