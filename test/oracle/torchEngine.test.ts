@@ -18,6 +18,7 @@ import { TRAIN_DEFAULTS, type StepMetrics, type TrainConfig } from '../../src/en
 import { TrainingClient, type TrainingFailure } from '../../src/protocol/client';
 import { builtBundle } from '../support/build';
 import { cliCommand } from '../support/cli';
+import { eventually, gone } from '../support/processes';
 import { PYTHON, requireTorch, runPython } from '../support/oracle';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -49,24 +50,6 @@ function enginesUnder(root: number): number[] {
     for (let p = parent.get(pid); p !== undefined && p > 0; p = parent.get(p)) if (p === root) return true;
     return false;
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function eventually(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
 }
 
 describe('the torch engine reads the data the Node side would hand out', () => {
@@ -290,7 +273,7 @@ class Discriminator(nn.Module):
     const ck = await readSafetensors(path.join(out, 'checkpoint.safetensors'));
     assert.equal(Number(ck.metadata.step) % 5, 0);
     assert.ok(ck.tensors['G/main.0.weight'], 'the checkpoint holds the weights');
-    assert.ok(!alive(pids[0]));
+    assert.ok(gone(pids[0]));
   });
 
   it('pause and stop act within one step of a long span; a killed worker takes its Python with it', async (t) => {
@@ -341,7 +324,7 @@ class Discriminator(nn.Module):
     const engines = enginesUnder(c2.pid!);
     assert.equal(engines.length, 1);
     process.kill(c2.pid!, 'SIGKILL');
-    assert.ok(await eventually(() => !alive(engines[0]), 10_000), 'the engine outlived its worker');
+    assert.ok(await eventually(() => gone(engines[0]), 10_000), 'the engine outlived its worker');
     await c2.dispose();
   });
 });

@@ -31,8 +31,6 @@ import time
 import traceback
 
 PROTOCOL = 1
-# the layout of one metrics row, float64 (src/engine/torch/torchEngine.ts reads the same order)
-ROW = ("lossD", "lossG", "dReal", "dFake", "dFakeAfter", "gradNormD", "gradNormG", "epoch")
 CACHE_HEADER_BYTES = 64  # src/engine/data/cacheFile.ts
 
 
@@ -610,7 +608,8 @@ class Run:
     # -- commands
 
     def run_steps(self, msg):
-        """Steps msg.from..msg.to; rows go back every reportMs (one device sync each, not one per step)."""
+        """Steps msg.from..msg.to; rows go back every reportMs (one device sync each, not one per step) as float64
+        [n, 8]: lossD, lossG, dReal, dFake, dFakeAfter, gradNormD, gradNormG, epoch (torchEngine.ts reads them)."""
         torch = self.torch
         first, last, run_id = int(msg["from"]), int(msg["to"]), msg["id"]
         report_s = float(msg.get("reportMs", 100)) / 1000.0

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { builtBundle } from '../../support/build';
+import { eventually, gone } from '../../support/processes';
 import { TRAIN_DEFAULTS, type StepMetrics, type TrainConfig } from '../../../src/engine/types';
 import { ProgressThrottle } from '../../../src/engine/worker';
 import { TrainingClient, describeExit, locateWorker, type TrainingClientOptions, type TrainingFailure } from '../../../src/protocol/client';
@@ -25,25 +26,6 @@ const BUNDLE = path.join(ROOT, 'dist', 'worker.js');
 
 /** dist/worker.js, rebuilt when any source file is newer. */
 const bundledWorker = (): string => builtBundle('worker');
-
-function gone(pid: number | undefined): boolean {
-  if (pid === undefined) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-async function eventually(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 /** A tiny run; its dataset cache stays inside `out` (the default, `<out>/../.cache`, would be the shared tmpdir). */
 function config(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
