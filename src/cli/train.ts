@@ -87,8 +87,28 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
   let lastLine = '';
   return await new Promise<number>((resolve) => {
     let code = 3;
-    const stopOnSignal = () => { err.write('\nstopping (a final checkpoint is written)…\n'); client.stop(); };
-    process.once('SIGINT', stopOnSignal);
+    // Ctrl+C (or SIGTERM) once: stop after the current step with a final checkpoint and the exports, as Stop Training
+    // does; twice: abort at once, keeping the last checkpoint written. The worker and the torch engine ignore the
+    // terminal's signals (they reach the whole process group): the decision is made here.
+    let signalled: NodeJS.Signals | null = null;
+    let aborted = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      const key = sig === 'SIGINT' ? 'Ctrl+C' : sig;
+      if (!signalled) {
+        signalled = sig;
+        err.write(`${tty ? '\n' : ''}stopping after the current step (a final checkpoint is written; ${key} again aborts)…\n`);
+        client.stop();
+      } else if (!aborted) {
+        aborted = true;
+        err.write(`${tty ? '\n' : ''}aborting: the run keeps its last checkpoint${lastCheckpoint ? ` (step ${lastCheckpoint})` : ' (none was written yet)'}\n`);
+        code = sig === 'SIGINT' ? 130 : 143;
+        void client.dispose();
+      }
+    };
+    let lastCheckpoint = 0;
+    client.on('checkpoint', (k) => { lastCheckpoint = k.step; });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     client.on('started', (r) => {
       for (const s of r.backend.skipped) err.write(`falling back: ${s}\n`);
       out.write(`backend: ${r.backend.name} on ${r.backend.device}\n`);
@@ -112,18 +132,20 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
     client.on('alert', (a) => err.write(`${tty ? '\n' : ''}alert (step ${a.step}, ${a.kind}): ${a.message}\n`));
     client.on('log', (line) => { if (process.env.DCGAN_LAB_VERBOSE) err.write(`${line}\n`); });
     client.on('error', (f) => {
+      // a crash's message carries the worker's last lines already
       err.write(`${tty ? '\n' : ''}dcgan-lab: training failed: ${f.message}\n`);
-      if (f.exitCode !== undefined || f.signal) for (const l of f.lastLines.slice(-8)) err.write(`  | ${l}\n`);
       if (f.fatal) code = 3;
     });
     client.on('done', (r) => {
+      if (aborted) return;
       if (tty) err.write('\n');
       code = r.reason && r.reason !== 'stopped' ? 3 : 0;
       out.write(`${r.stoppedEarly ? `stopped after step ${r.steps}${r.reason && r.reason !== 'stopped' ? `: ${r.reason}` : ''}` : `done: ${r.steps} steps`}\n`);
       out.write(`run folder: ${r.out}\n  samples/ (fixed-noise grids), metrics.jsonl, checkpoint.safetensors, generator.safetensors, discriminator.safetensors, model.py\n`);
     });
     client.on('exit', () => {
-      process.off('SIGINT', stopOnSignal);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       client.dispose();
       resolve(code);
     });

@@ -120,7 +120,8 @@ export function preflight(config: TrainConfig): void {
 /**
  * Crash injection for the client's tests, honoured only when DCGAN_LAB_TEST_CRASH is set in this process's
  * environment (the client never sets it on its own). It fires once the backend is loaded, where a real native
- * crash would happen. 'stubborn' is no crash: the worker ignores SIGTERM and idles, so dispose() must SIGKILL it.
+ * crash would happen. 'stubborn' is a worker hung in native code: it ignores SIGTERM and its event loop never turns
+ * again (so it cannot see its channel close either), and dispose() must SIGKILL it.
  */
 async function testCrash(kind: string | undefined): Promise<void> {
   switch (kind) {
@@ -137,8 +138,9 @@ async function testCrash(kind: string | undefined): Promise<void> {
     case 'reject': void Promise.reject(new Error('test crash: an unhandled rejection')); break;
     case 'exit': process.exit(3); break;
     case 'stubborn':
-      process.on('SIGTERM', () => console.log('test: ignoring SIGTERM'));
-      return new Promise(() => setInterval(() => {}, 1000));
+      console.log('test: hanging');
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the log line reaches the host first
+      for (;;) { /* a native call that never returns */ }
     default: throw new Error(`DCGAN_LAB_TEST_CRASH=${kind}: expected abort, segv, oom, throw, uncaught, reject, exit or stubborn`);
   }
 }
@@ -229,6 +231,11 @@ function main(): void {
     }
     (handlers[msg.type] as (m: HostMessage) => void)(msg);
   });
+  // The host stops a run with `stop` (Ctrl+C in the CLI, Stop Training) and kills the worker by closing the
+  // channel (dispose()). A terminal's Ctrl+C reaches the whole process group, this worker included, and a group's
+  // SIGTERM likewise: neither may take the run down behind the host's back, so both are left to the host.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
   process.on('disconnect', () => process.exit(0));
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);

@@ -55,7 +55,7 @@ export interface TrainingClientOptions {
   inspectBrk?: boolean;
   /** added to the worker's environment (which is otherwise the host's) */
   env?: NodeJS.ProcessEnv;
-  /** dispose(): how long the worker may take to exit after SIGTERM before it gets SIGKILL (default 2000 ms) */
+  /** dispose(): how long the worker may take to exit after its channel closes before it gets SIGKILL (default 2000 ms) */
   killGraceMs?: number;
 }
 
@@ -129,15 +129,22 @@ export class TrainingClient extends EventEmitter<TrainingClientEvents> {
     }
     child.on('message', (raw) => this.onMessage(raw));
     child.on('error', (err) => this.onLine(`worker process error: ${err.message}`));
-    // 'close' comes after 'exit' once stdout/stderr are drained, so a crash report has the last words.
-    child.on('close', (code, signal) => {
+    let ended = false;
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
       process.removeListener('exit', this.killOnHostExit);
       if (!this.finished && !this.disposed) {
         this.report({ message: describeExit(code, signal, this.lines), fatal: true, exitCode: code, signal, lastLines: [...this.lines] });
       }
       this.emit('exit', { code, signal });
       resolveExited({ code, signal });
-    });
+    };
+    // 'close' comes after 'exit' once stdout/stderr are drained, so a crash report has the last words.
+    child.on('close', end);
+    // Once this side has closed the channel (dispose()), Node never emits 'close' (it waits for the channel too):
+    // the process's own exit ends it then, after the pipes had a turn to drain.
+    child.on('exit', (code, signal) => { if (this.disposed) setTimeout(() => end(code, signal), 50); });
   }
 
   /** Starts the run (queued until the worker is ready). */
@@ -155,12 +162,16 @@ export class TrainingClient extends EventEmitter<TrainingClientEvents> {
     this.send({ type: 'stop' });
   }
 
-  /** Kills the worker (SIGTERM, then SIGKILL after the grace period) and resolves once it is gone. */
+  /**
+   * Kills the worker and resolves once it is gone: the IPC channel is closed (the worker exits at once when it
+   * sees that; it ignores SIGINT and SIGTERM, which a terminal sends to the whole process group), and SIGKILL
+   * follows after the grace period for a worker that cannot notice (hung in native code).
+   */
   async dispose(): Promise<void> {
     this.disposed = true;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
+      if (child.connected) child.disconnect();
       const timer = setTimeout(() => child.kill('SIGKILL'), this.killGraceMs);
       await this.exited;
       clearTimeout(timer);

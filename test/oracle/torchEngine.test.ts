@@ -19,6 +19,7 @@ import { TrainingClient, type TrainingFailure } from '../../src/protocol/client'
 import { builtBundle } from '../support/build';
 import { cliCommand } from '../support/cli';
 import { eventually, gone } from '../support/processes';
+import { inTerminal, requirePty } from '../support/terminal';
 import { PYTHON, requireTorch, runPython } from '../support/oracle';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -326,6 +327,20 @@ class Discriminator(nn.Module):
     process.kill(c2.pid!, 'SIGKILL');
     assert.ok(await eventually(() => gone(engines[0]), 10_000), 'the engine outlived its worker');
     await c2.dispose();
+  });
+});
+
+describe('Ctrl+C with the torch engine', () => {
+  it('the terminal\'s SIGINT reaches the Python process too; the run still stops after the current step with a checkpoint, exit 0', async (t) => {
+    if (!requireTorch(t) || !requirePty(t)) return;
+    const out = path.join(tmp, 'torch-ctrl-c');
+    const r = inTerminal([...cliCommand(), 'train', '--backend', 'torch', '--python', PYTHON, '--steps', '100000', '--sample-every', '100000',
+      '--checkpoint-every', '100000', ...TINY, '--out', out], 1, 'step \\d{2,}/100000');
+    assert.equal(r.code, 0, r.output);
+    const stopped = Number(r.output.match(/stopped after step (\d+)/)?.[1]);
+    const ck = await readSafetensors(path.join(out, 'checkpoint.safetensors'));
+    assert.equal(Number(ck.metadata.step), stopped);
+    assert.ok(existsSync(path.join(out, 'generator.safetensors')));
   });
 });
 

@@ -25,6 +25,7 @@ import math
 import mmap
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -918,6 +919,10 @@ class Data:
 # -- main -------------------------------------------------------------------------------------------------------
 
 def main():
+    # A terminal's Ctrl+C (and a process group's SIGTERM) reach this process too: the worker decides what a signal
+    # means (stop after the current step) and says so with `interrupt`; this process ends when its stdin closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # fd 1 becomes stderr for everyone else; the channel keeps the original stdout
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
