@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadPair, ModelRefused } from '../core/gan';
 import { ETA_WINDOW, etaMs, formatDuration } from '../core/progress';
 import { splitArgv } from '../core/python/argv';
+import { refuseOccupied, resumedConfig, RunRefused, savedRun } from '../engine/resume';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
 import { TrainingClient } from '../protocol/client';
 import { UsageError, ampOption, backendOption, deviceOption, intOption, parseArgs } from './main';
@@ -18,6 +19,11 @@ export function defaultRunDir(now = new Date()): string {
 }
 
 export function trainConfig(argv: string[]): TrainConfig {
+  return trainArgs(argv).cfg;
+}
+
+/** The configuration the command line asks for, and which options it named (for --resume). */
+export function trainArgs(argv: string[]): { cfg: TrainConfig; explicit: Set<string> } {
   const args = parseArgs(argv, ['model', 'generator', 'discriminator', 'argv', 'data', 'size', 'steps', 'batch', 'seed', 'out', 'backend',
     'ngf', 'ndf', 'nz', 'lr', 'loss', 'fit', 'sample-every', 'swd-every', 'checkpoint-every', 'python', 'device', 'amp'], ['resume']);
   if (args.positional.length) throw new UsageError(`train takes no positional arguments (got ${args.positional[0]}); use --model FILE.py`);
@@ -31,10 +37,12 @@ export function trainConfig(argv: string[]): TrainConfig {
   const lr = one('lr') === undefined ? TRAIN_DEFAULTS.lr : Number(one('lr'));
   if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number between 0 and 1, got '${one('lr')}'`);
   const steps = intOption(args, 'steps', TRAIN_DEFAULTS.steps);
-  return {
+  // paths are kept absolute: the checkpoint stores this configuration, and a resume may run from another folder
+  const data = one('data');
+  const cfg: TrainConfig = {
     ...TRAIN_DEFAULTS,
-    model: file ? { file, generator: one('generator'), discriminator: one('discriminator'), argv: splitArgv(one('argv') ?? '') } : undefined,
-    data: one('data'),
+    model: file ? { file: path.resolve(file), generator: one('generator'), discriminator: one('discriminator'), argv: splitArgv(one('argv') ?? '') } : undefined,
+    data: data === undefined ? undefined : path.resolve(data),
     // a model file decides its own size; --size then only has to agree with it
     size: intOption(args, 'size', file ? 0 : TRAIN_DEFAULTS.size, 16, 1024),
     steps,
@@ -57,11 +65,20 @@ export function trainConfig(argv: string[]): TrainConfig {
     ...(deviceOption(args) ? { device: deviceOption(args) } : {}),
     ...(ampOption(args) ? { amp: ampOption(args) } : {}),
   };
+  return { cfg, explicit: new Set(args.options.keys()) };
 }
 
 
 export async function runTrain(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
-  const cfg = trainConfig(argv);
+  const given = trainArgs(argv);
+  let cfg = given.cfg;
+  try {
+    if (cfg.resume) cfg = resumedConfig(savedRun(cfg.out), cfg, given.explicit, cfg.out);
+    else refuseOccupied(cfg.out);
+  } catch (e) {
+    if (e instanceof RunRefused) throw new UsageError(e.message);
+    throw e;
+  }
   // the shape check runs here, before any worker starts: a model that does not fit never trains
   try {
     const pair = await loadPair(cfg);

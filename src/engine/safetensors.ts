@@ -13,6 +13,7 @@
  * the last span ending exactly at the end of the file) and says which tensor is wrong and how.
  */
 import { endianness } from 'node:os';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic';
 
@@ -217,6 +218,23 @@ export async function writeSafetensors(file: string, tensors: Record<string, Ten
 
 export async function readSafetensors(file: string): Promise<Safetensors> {
   return decodeSafetensors(await readFile(file), file);
+}
+
+/** A file's `__metadata__` alone, reading only its header (a checkpoint's step and configuration, not its tensors). */
+export function readSafetensorsMetadata(file: string): Record<string, string> {
+  const fd = openSync(file, 'r');
+  try {
+    const n = Buffer.alloc(8);
+    if (readSync(fd, n, 0, 8, 0) !== 8) throw new SafetensorsError(`${file}: shorter than a safetensors header`);
+    const length = Number(n.readBigUInt64LE(0));
+    if (length > 100_000_000) throw new SafetensorsError(`${file}: a header of ${length} bytes is not a safetensors header`);
+    const header = Buffer.alloc(length);
+    if (readSync(fd, header, 0, length, 8) !== length) throw new SafetensorsError(`${file}: the header is cut short`);
+    const json = JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> };
+    return json.__metadata__ ?? {};
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Number of elements of a shape (1 for a scalar, []). */

@@ -12,15 +12,16 @@
  * The engine (tfEngine.ts, torch/torchEngine.ts) runs spans of steps between the loop's events (a sample, a
  * checkpoint, a pause); the loop reports through callbacks and knows nothing of who listens.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPair, type GanPair } from '../core/gan';
-import { openDataset, type Dataset } from './data/dataset';
+import { openDataset, tooFewImages, type Dataset } from './data/dataset';
 import { writeGridPng } from './data/grid';
 import { mixSeed } from './data/random';
 import { diversityAlerts, initialAlertState, meanPairwiseDistance, stepAlerts, type AlertState } from './alerts';
 import { writeFileAtomic } from './atomic';
 import { seededNormal } from './noise';
+import { RunRefused } from './resume';
 import { writeRunInfo } from './runInfo';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import type { OpenedBackend } from './select';
@@ -55,6 +56,22 @@ async function openEngine(backend: OpenedBackend, pair: GanPair, dataset: Datase
 
 export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainCallbacks = {}, given?: GanPair): Promise<TrainResult> {
   const out = path.resolve(cfg.out);
+  if (cfg.resume && !existsSync(path.join(out, CHECKPOINT))) {
+    if (backend.kind === 'torch') await backend.proc.close();
+    throw new RunRefused(`nothing to resume in ${out}: ${CHECKPOINT} does not exist there (start a new run instead)`);
+  }
+  // a run that fails before its first step leaves no half-made folder behind (unless the folder was there before)
+  const fresh = !existsSync(out);
+  let stepped = false;
+  try {
+    return await trainIn(out, backend, cfg, cb, given, () => { stepped = true; });
+  } catch (e) {
+    if (fresh && !stepped) rmSync(out, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function trainIn(out: string, backend: OpenedBackend, cfg: TrainConfig, cb: TrainCallbacks, given: GanPair | undefined, onFirstStep: () => void): Promise<TrainResult> {
   const pair = given ?? await loadPair(cfg);
   if (pair.channels !== 1 && pair.channels !== 3) throw new Error(`${pair.description}: images with ${pair.channels} channels are not supported (1 or 3)`);
   // the folder only once the pair is known to train
@@ -66,6 +83,11 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
     // the torch engine reads the records itself; this side only reads the fixed real set
     ...(backend.kind === 'torch' ? { memoryBudget: 0 } : {}),
   });
+  if (cfg.batch > dataset.count) {
+    await dataset.close();
+    if (backend.kind === 'torch') await backend.proc.close();
+    throw new RunRefused(tooFewImages(dataset.count, cfg.batch));
+  }
   const latent = [FIXED_N, ...pair.latentShape];
   const fixedNoise = seededNormal(latent.reduce((a, b) => a * b, 1), mixSeed(cfg.seed, 0xf1ed));
   let engine: StepEngine;
@@ -83,10 +105,12 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
     const ckpt = path.join(out, CHECKPOINT);
     const metricsFile = path.join(out, 'metrics.jsonl');
     const alertsFile = path.join(out, ALERTS);
+    let elapsedBefore = 0;
     if (cfg.resume && existsSync(ckpt)) {
       const resumed = await readCheckpoint(ckpt);
       await engine.load(resumed.state);
       first = resumed.step + 1;
+      elapsedBefore = resumed.elapsedMs;
       alertState = resumed.alerts ?? alertState;
       result.lastCheckpoint = ckpt;
       // steps after the checkpoint ran in the process that died; they run again now, so their rows go
@@ -104,15 +128,17 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
       backend: engine.backend, model: pair.description, generatorParams: pair.generator.params, discriminatorParams: pair.discriminator.params,
       dataset: dataset.report, firstStep: first, totalSteps: cfg.steps, notes: [...engine.notes],
     });
-    const started = Date.now();
+    // elapsed time goes on from the checkpoint's (the time the run had trained when it was written)
+    const started = Date.now() - elapsedBefore;
     // a fixed set of real images for the diversity and SWD references
     const realRef = await dataset.read(Array.from({ length: Math.min(FIXED_N, dataset.count) }, (_, i) => i));
-    const realDiversity = meanPairwiseDistance(realRef, Math.min(FIXED_N, dataset.count));
+    // (mode collapse is judged against the real images' own diversity: a set of one image has none to compare)
+    const realDiversity = dataset.count >= 2 ? meanPairwiseDistance(realRef, Math.min(FIXED_N, dataset.count)) : null;
     const sampleStep = (s: number) => s % cfg.sampleEvery === 0 || s === cfg.steps || swdStep(s);
     const swdStep = (s: number) => cfg.swdEvery > 0 && s % cfg.swdEvery === 0;
 
     /** A step's row: alerts, metrics.jsonl, onStep. */
-    let lastElapsed = 0;
+    let lastElapsed = elapsedBefore;
     let nan: StepMetrics | null = null;
     const record = (m: StepMetrics): void => {
       const u = stepAlerts(alertState, m, { loss: cfg.loss });
@@ -121,6 +147,7 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
       appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
       cb.onStep?.(m);
       result.steps = m.step;
+      onFirstStep();
     };
 
     let step = first;
@@ -178,9 +205,11 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
         const m = held as StepMetrics;
         const fakes = await engine.sample();
         await writeGrid(fakes, pair, out, target, cb);
-        const d = diversityAlerts(alertState, { step: target, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity }, { loss: cfg.loss });
-        alertState = d.state;
-        for (const a of d.alerts) onAlert(a);
+        if (realDiversity !== null) {
+          const d = diversityAlerts(alertState, { step: target, fake: meanPairwiseDistance(fakes, FIXED_N), real: realDiversity }, { loss: cfg.loss });
+          alertState = d.state;
+          for (const a of d.alerts) onAlert(a);
+        }
         if (swdStep(target) && realRef.length === fakes.length) {
           // sliced Wasserstein distance on Laplacian pyramids (ProGAN), fixed-noise samples vs a fixed real set
           m.swd = slicedWasserstein(realRef, fakes, FIXED_N, pair.size, dataset.channels, 'NHWC', { seed: cfg.seed }).mean;
@@ -188,7 +217,7 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
         record(m);
       }
       if (last === target && target % cfg.checkpointEvery === 0) {
-        result.lastCheckpoint = await saveCheckpoint(await engine.state(), ckpt, target, cfg, alertState);
+        result.lastCheckpoint = await saveCheckpoint(await engine.state(), ckpt, target, cfg, alertState, lastElapsed);
         cb.onCheckpoint?.({ step: target, file: ckpt });
       }
       step = last + 1;
@@ -196,7 +225,7 @@ export async function train(backend: OpenedBackend, cfg: TrainConfig, cb: TrainC
     // the final checkpoint, unless the last step already wrote one
     const final = result.steps > 0 && result.steps >= first ? await engine.state() : null;
     if (final && result.steps % cfg.checkpointEvery !== 0) {
-      result.lastCheckpoint = await saveCheckpoint(final, ckpt, result.steps, cfg, alertState);
+      result.lastCheckpoint = await saveCheckpoint(final, ckpt, result.steps, cfg, alertState, lastElapsed);
       cb.onCheckpoint?.({ step: result.steps, file: ckpt });
     }
     await exportRun(engine, final ?? await engine.state(), pair, out, result);
@@ -213,9 +242,10 @@ async function writeGrid(data: Float32Array, pair: GanPair, out: string, step: n
   cb.onSample?.({ step, file });
 }
 
-async function saveCheckpoint(state: EngineState, file: string, step: number, cfg: TrainConfig, alerts: AlertState): Promise<string> {
+async function saveCheckpoint(state: EngineState, file: string, step: number, cfg: TrainConfig, alerts: AlertState, elapsedMs: number): Promise<string> {
   await writeSafetensors(file, state.tensors, {
     format: 'dcgan-lab-checkpoint-1', step: String(step), adamStepG: String(state.adamStepG), adamStepD: String(state.adamStepD),
+    elapsedMs: String(Math.round(elapsedMs)),
     position: JSON.stringify(state.position), config: JSON.stringify(cfg),
     // a resumed run neither repeats an alert already raised nor forgets a window under way
     alerts: JSON.stringify(alerts),
@@ -223,7 +253,7 @@ async function saveCheckpoint(state: EngineState, file: string, step: number, cf
   return file;
 }
 
-async function readCheckpoint(file: string): Promise<{ state: EngineState; step: number; alerts?: AlertState }> {
+async function readCheckpoint(file: string): Promise<{ state: EngineState; step: number; elapsedMs: number; alerts?: AlertState }> {
   const { tensors, metadata } = await readSafetensors(file);
   if (metadata.format !== 'dcgan-lab-checkpoint-1') throw new Error(`${file} is not a DCGAN Lab checkpoint`);
   return {
@@ -232,6 +262,8 @@ async function readCheckpoint(file: string): Promise<{ state: EngineState; step:
       position: JSON.parse(metadata.position) as EngineState['position'],
     },
     step: Number(metadata.step),
+    // checkpoints written before the elapsed time was kept: the run's clock starts again
+    elapsedMs: Number(metadata.elapsedMs ?? 0) || 0,
     // checkpoints written before the alert state was kept have none: alerts start afresh
     alerts: metadata.alerts ? JSON.parse(metadata.alerts) as AlertState : undefined,
   };

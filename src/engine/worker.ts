@@ -12,6 +12,7 @@ import { format } from 'node:util';
 import { parseHostMessage, type HostMessage, type WorkerMessage } from '../protocol/training';
 import { loadPair, ModelRefused } from '../core/gan';
 import { BackendUnavailableError } from './backend';
+import { RunRefused } from './resume';
 import { openBackend } from './select';
 import { EngineFailure } from './torch/process';
 import { train } from './trainer';
@@ -160,7 +161,8 @@ function main(): void {
   };
   const fail = async (err: unknown): Promise<void> => {
     // A bug's stack trace goes to the log; a config or backend problem is explained by its message alone.
-    const expected = err instanceof ConfigError || err instanceof BackendUnavailableError || err instanceof ModelRefused || err instanceof EngineFailure;
+    const expected = err instanceof ConfigError || err instanceof BackendUnavailableError || err instanceof ModelRefused || err instanceof EngineFailure ||
+      err instanceof RunRefused;
     if (!expected && err instanceof Error && err.stack) await send({ type: 'log', line: err.stack });
     await finish({ type: 'error', message: errorText(err), fatal: true }, 1);
   };

@@ -266,7 +266,7 @@ class ShuffledDataset implements Dataset {
   async nextBatch(batch: number): Promise<Float32Array> {
     if (this.closed) throw new Error('nextBatch on a closed dataset');
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch size must be a positive integer, got ${batch}`);
-    if (batch > this.count) throw new RangeError(`the dataset has ${this.count} images, fewer than the batch size ${batch}: use a smaller batch or add images`);
+    if (batch > this.count) throw new RangeError(tooFewImages(this.count, batch));
     const p = this.start(this.pos, batch);
     const a = this.ahead;
     const job = a && a.epoch === p.epoch && a.index === p.index && a.batch === batch ? a : this.readBytes(p, batch);
@@ -310,4 +310,9 @@ class ShuffledDataset implements Dataset {
     this.ahead = null;
     await this.records.close();
   }
+}
+
+/** The dataset is smaller than one batch: what to do about it. */
+export function tooFewImages(count: number, batch: number): string {
+  return `the dataset has ${count} image${count === 1 ? '' : 's'}, fewer than the batch size ${batch}: use a batch of at most ${count}, or add images`;
 }

@@ -850,7 +850,7 @@ class Data:
             self.records = self.open_cache(spec)
         self.count = self.records.shape[0]
         if self.batch > self.count:
-            raise EngineError("the dataset has %d images, fewer than the batch size %d" % (self.count, self.batch))
+            raise EngineError("the dataset has %d image%s, fewer than the batch size %d" % (self.count, "" if self.count == 1 else "s", self.batch))
 
     def open_cache(self, spec):
         torch = self.torch
