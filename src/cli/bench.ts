@@ -33,7 +33,8 @@ export async function runBench(argv: string[]): Promise<number> {
     ...TRAIN_DEFAULTS, out: '', size, batch, ngf, ndf: ngf, backend: backendOption(args),
     ...(python ? { python } : {}), ...(deviceOption(args) ? { device: deviceOption(args) } : {}), ...(ampOption(args) ? { amp: ampOption(args) } : {}),
   };
-  const log = json ? undefined : (l: string) => process.stderr.write(`${l}\n`);
+  // the backends passed over are printed once, below (the log repeats them as they are tried)
+  const log = process.env.DCGAN_LAB_VERBOSE ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
   const pair = await builtinPair({ size, channels: 3, nz: 100, ngf, ndf: ngf }, batch);
   const opened = await openBackend(cfg, pair, { log });
   const info = opened.info;

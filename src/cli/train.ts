@@ -4,6 +4,7 @@
  * Exit status: 0 the run finished (or was stopped), 1 the model was refused by the shape check,
  * 2 usage or file errors, 3 the run failed (worker crash, NaN, backend unavailable).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { loadPair, ModelRefused } from '../core/gan';
 import { ETA_WINDOW, etaMs, formatDuration } from '../core/progress';
@@ -12,6 +13,18 @@ import { refuseOccupied, resumedConfig, RunRefused, savedRun } from '../engine/r
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
 import { TrainingClient } from '../protocol/client';
 import { UsageError, ampOption, backendOption, deviceOption, intOption, parseArgs } from './main';
+
+/** A path the command line names must be there, and be what it is meant to be (else a usage error, exit 2). */
+export function requirePath(p: string, kind: 'file' | 'folder', flag: string): void {
+  let st;
+  try {
+    st = statSync(p);
+  } catch {
+    throw new UsageError(`${flag} ${p}: no such ${kind}`);
+  }
+  if (kind === 'file' && st.isDirectory()) throw new UsageError(`${flag} ${p} is a folder; it needs a Python file`);
+  if (kind === 'folder' && !st.isDirectory()) throw new UsageError(`${flag} ${p} is a file; it needs a folder of images`);
+}
 
 export function defaultRunDir(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -72,6 +85,8 @@ export function trainArgs(argv: string[]): { cfg: TrainConfig; explicit: Set<str
 export async function runTrain(argv: string[], out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   const given = trainArgs(argv);
   let cfg = given.cfg;
+  if (cfg.model) requirePath(cfg.model.file, 'file', '--model');
+  if (cfg.data !== undefined) requirePath(cfg.data, 'folder', '--data');
   try {
     if (cfg.resume) cfg = resumedConfig(savedRun(cfg.out), cfg, given.explicit, cfg.out);
     else refuseOccupied(cfg.out);

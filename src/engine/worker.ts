@@ -108,8 +108,7 @@ class ConfigError extends Error {}
 export function preflight(config: TrainConfig): void {
   if (config.data !== undefined) {
     if (!existsSync(config.data)) {
-      throw new ConfigError(`Data folder not found: ${config.data}. Choose a folder of images, or leave the data ` +
-        'setting empty to train on the built-in procedural dataset.');
+      throw new ConfigError(`Data folder not found: ${config.data}. Choose a folder of images, or train on the built-in procedural dataset.`);
     }
     if (!statSync(config.data).isDirectory()) throw new ConfigError(`The data path is not a folder: ${config.data}. Choose a folder of images.`);
   }
