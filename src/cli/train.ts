@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { loadPair, ModelRefused } from '../core/gan';
-import { ETA_WINDOW, etaMs, formatDuration } from '../core/progress';
+import { ETA_WINDOW, etaMs, formatDuration, formatImgPerSec, recentImgPerSec } from '../core/progress';
 import { splitArgv } from '../core/python/argv';
 import { refuseOccupied, resumedConfig, RunRefused, savedRun } from '../engine/resume';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../engine/types';
@@ -115,6 +115,8 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
   // the recent pace, for the ETA (the status bar and the monitor use the same window)
   const paceSteps: number[] = [];
   const paceMs: number[] = [];
+  // img/s as the status bar and the monitor show it: over the same recent window
+  const paceImg: number[] = [];
   let lastPrinted = 0;
   let lastLine = '';
   return await new Promise<number>((resolve) => {
@@ -154,10 +156,11 @@ export async function runTrain(argv: string[], out: NodeJS.WriteStream = process
     client.on('progress', (m) => {
       paceSteps.push(m.step);
       paceMs.push(m.elapsedMs);
-      if (paceSteps.length > ETA_WINDOW + 1) { paceSteps.shift(); paceMs.shift(); }
+      paceImg.push(m.imgPerSec);
+      if (paceSteps.length > ETA_WINDOW + 1) { paceSteps.shift(); paceMs.shift(); paceImg.shift(); }
       const width = 24;
       const filled = Math.round((width * m.step) / cfg.steps);
-      lastLine = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${m.step}/${cfg.steps}  loss_D ${m.lossD.toFixed(3)}  loss_G ${m.lossG.toFixed(3)}  D(x) ${m.dReal.toFixed(2)}  D(G(z)) ${m.dFake.toFixed(2)}  ${m.imgPerSec.toFixed(1)} img/s  ETA ${formatDuration(etaMs(paceSteps, paceMs, cfg.steps))}`;
+      lastLine = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${m.step}/${cfg.steps}  loss_D ${m.lossD.toFixed(3)}  loss_G ${m.lossG.toFixed(3)}  D(x) ${m.dReal.toFixed(2)}  D(G(z)) ${m.dFake.toFixed(2)}  ${formatImgPerSec(recentImgPerSec(paceImg))} img/s  ETA ${formatDuration(etaMs(paceSteps, paceMs, cfg.steps))}`;
       if (tty) err.write(`\r${lastLine}\x1b[K`);
       else if (m.step === cfg.steps || Date.now() - lastPrinted > 5000) { err.write(`${lastLine}\n`); lastPrinted = Date.now(); }
     });

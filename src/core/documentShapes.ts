@@ -50,7 +50,8 @@ export interface SiteView {
   rows: LayerRow[];
 }
 
-export type Severity = 'error' | 'warning' | 'information';
+/** 'hint': shown in the editor as faint dots, not listed in the Problems panel (DL007, one per resizing layer) */
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 export interface DiagnosticView {
   range: Range0;
@@ -94,7 +95,7 @@ export interface ShapeSettings {
   inputSizes: number[];
   /** sizes shown in the code lens */
   lensSizes?: number[];
-  /** information diagnostics on layers that resize their input */
+  /** hint-level diagnostics on layers that resize their input */
   resizeInfo?: boolean;
 }
 
@@ -222,7 +223,7 @@ export function documentShapes(analysis: FileAnalysis, settings: ShapeSettings):
       if (!row || !registry.modules.get(l.type)?.resizes) continue;
       const a = spatial(row.inputs[0]);
       const b = spatial(row.output);
-      if (a && b && a !== b) addDiag({ range: l.range, severity: 'information', code: 'DL007', message: `${l.type} resizes ${a} → ${b} (at ${row.run.label})` });
+      if (a && b && a !== b) addDiag({ range: l.range, severity: 'hint', code: 'DL007', message: `${l.type} resizes ${a} → ${b} (at ${row.run.label})` });
     }
   }
   return { layers: [...layers.values()], sites: [...sites.values()], diagnostics, lenses, runs: allRuns };

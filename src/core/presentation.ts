@@ -57,8 +57,10 @@ function dedupeRows(rows: LayerRow[]): LayerRow[] {
 export interface InlayHintView { position: Point; label: string; tooltip: string }
 
 /**
- * `→ [N, 128, 16, 16]` at the end of each layer's line (the end of its construction call). A layer built once
- * and used at several sizes shows each distinct output, in run order; one built in a loop shows its first use.
+ * `→ [N, 128, 16, 16]` at the end of each layer's line (the end of its construction call), at the primary traced
+ * size only: the model's first run (the file's first example call, else the first of `dcganLab.inputSizes`), its
+ * first use for a layer called in a loop; when that run raised before the layer, the first run that reached it,
+ * named. One shape per line keeps the hints inside the editor; every size stays in the hover and the tooltip.
  */
 export function inlayHints(shapes: DocumentShapes, lineLength: (row: number) => number): InlayHintView[] {
   const byLine = new Map<number, LayerView[]>();
@@ -70,11 +72,13 @@ export function inlayHints(shapes: DocumentShapes, lineLength: (row: number) => 
   for (const [row, views] of byLine) {
     if (views.length !== 1) continue; // several layers on one line: the hover tells them apart
     const v = views[0];
-    const outs = [...new Set(v.rows.map((r) => fmtShape(r.output)))];
-    const labels = outs.slice(0, 3).join(' | ') + (outs.length > 3 ? ' | …' : '');
+    const first = v.rows[0];
+    if (!first) continue;
+    // the model's primary run did not reach this layer (it raised before): the shape says which run it is from
+    const primary = shapes.runs.find((r) => r.run.model === first.run.model)?.run;
     out.push({
       position: { row, column: lineLength(row) },
-      label: ` → ${labels}`,
+      label: ` → ${fmtShape(first.output)}${primary && primary !== first.run ? ` at ${first.run.label}` : ''}`,
       tooltip: dedupeRows(v.rows).slice(0, 6).map((r) => rowLine(r, true)).join('\n'),
     });
   }

@@ -17,6 +17,7 @@ const SEVERITY = {
   error: vscode.DiagnosticSeverity.Error,
   warning: vscode.DiagnosticSeverity.Warning,
   information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
 } as const;
 
 export function registerHover(service: ShapeService): vscode.Disposable {

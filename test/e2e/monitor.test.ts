@@ -1,23 +1,26 @@
 /**
  * The sidebar training monitor in a real VS Code (code-server + Chromium), from the packaged .vsix: "Train DCGAN"
  * from the palette (built-in DCGAN, built-in dataset), the DCGAN Lab sidebar showing the loss curves and a
- * sample grid as the run trains, "Stop Training" shown as stopped, the same run shown after the sidebar was
- * hidden and shown again, and the monitor legible in the dark and light default themes.
+ * sample grid as the run trains, one img/s figure in the status bar and the monitor's header, "Stop Training"
+ * shown as stopped, the whole sample grid in view at a narrow and a wide sidebar, the same run shown after the
+ * sidebar was hidden and shown again, and the monitor legible in the dark and light default themes.
  * Screenshots: test-results/e2e/monitor-*.png
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { e2eSkip, mouseClick, runCommand, sleep, startPackaged, waitFor, type Page, type PackagedVSCode } from './harness';
-import { stopFromPalette, trainFromPalette, waitForStep } from './training';
+import { stopFromPalette, trainFromPalette, trainingStatus, waitForStep } from './training';
 
 const skip = e2eSkip();
 
 // The functions passed to evaluate() run in the webview; the project's tsconfig has no DOM lib.
-interface Img { src: string; complete: boolean; naturalWidth: number }
+interface Img { src: string; complete: boolean; naturalWidth: number; naturalHeight: number; getBoundingClientRect(): Rect }
+interface Rect { top: number; bottom: number; left: number; right: number; width: number; height: number }
 interface Canvas { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null }
 interface El { textContent: string | null; dataset: Record<string, string | undefined>; querySelector(s: string): unknown }
 declare const document: { querySelector(s: string): unknown; body: { className: string }; documentElement: unknown };
+declare const window: { innerWidth: number; innerHeight: number; scrollTo(x: number, y: number): void };
 declare function getComputedStyle(e: unknown): { getPropertyValue(n: string): string };
 
 /** What the monitor shows, read from its DOM inside the webview's frame. */
@@ -109,16 +112,52 @@ async function setTheme(page: Page, theme: string): Promise<void> {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 
-/** Drags the sidebar's edge so the monitor has a sidebar's common width (the default is narrow). */
-async function widenSidebar(page: Page, width: number): Promise<void> {
+/** Drags the sidebar's edge until the sidebar is WIDTH pixels wide (VS Code keeps it at least 170). */
+async function setSidebarWidth(page: Page, width: number): Promise<void> {
   const box = await page.locator('.part.sidebar').first().boundingBox();
-  if (!box || box.width >= width) return;
+  if (!box || Math.abs(box.width - width) < 2) return;
   const x = box.x + box.width - 1; const y = box.y + box.height / 2;
   await page.mouse.move(x, y);
   await page.mouse.down();
   await page.mouse.move(x + (width - box.width) / 2, y, { steps: 4 });
   await page.mouse.move(x + (width - box.width), y, { steps: 4 });
   await page.mouse.up();
+  await sleep(300);
+}
+
+/** Where the sample grid is drawn in the monitor's page, scrolled to its top as the monitor opens. */
+interface GridView { box: Rect; natural: [number, number]; view: [number, number] }
+
+async function readGrid(frame: Frame): Promise<GridView | null> {
+  return frame.evaluate(() => {
+    window.scrollTo(0, 0);
+    const img = document.querySelector('img[data-testid=sample]') as Img | null;
+    if (!img || !img.complete || !img.naturalWidth) return null;
+    const r = img.getBoundingClientRect();
+    return { box: { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height },
+      natural: [img.naturalWidth, img.naturalHeight] as [number, number], view: [window.innerWidth, window.innerHeight] as [number, number] };
+  });
+}
+
+/** The whole grid is in the view (no scrolling), its aspect ratio the image's own, and not shrunk needlessly. */
+function assertWholeGrid(g: GridView, what: string): void {
+  const { box, natural: [nw, nh], view: [vw, vh] } = g;
+  const say = `${what}: grid ${JSON.stringify(box)} in a ${vw}×${vh} view, image ${nw}×${nh}`;
+  assert.ok(box.top >= 0 && box.left >= 0 && box.right <= vw + 0.5 && box.bottom <= vh + 0.5, `the whole grid is in view (${say})`);
+  // (the 1-pixel border is outside the image's own box)
+  assert.ok(Math.abs((box.width - 2) / (box.height - 2) - nw / nh) < 0.02, `the aspect ratio is kept (${say})`);
+  assert.ok(box.width >= Math.min(vw - 24, 512) - 1 || box.bottom >= vh - 60, `as big as the view allows (${say})`);
+}
+
+/** The step and img/s in the status bar ("DCGAN 120/5,000 · 85.4 img/s · ETA 2:56") and in the monitor's header. */
+async function speeds(page: Page): Promise<{ bar: string; monitor: string } | null> {
+  const bar = /^DCGAN (\d[\d,]*)\/[\d,]+ · ([\d.,]+) img\/s/.exec(await trainingStatus(page));
+  // (no named functions in the page: tsx would wrap them in a __name() the page lacks)
+  const [step, speed] = await (await monitorFrame(page, 5_000)).evaluate(() => ['stat-step', 'stat-speed']
+    .map((id) => ((document.querySelector(`[data-testid=${id}] .stat-value`) as El | null)?.textContent ?? '').trim()));
+  const header = { step: step.split(' / ')[0], speed };
+  if (!bar) return null;
+  return { bar: `step ${bar[1]}: ${bar[2]} img/s`, monitor: `step ${header.step}: ${header.speed} img/s` };
 }
 
 describe('the training monitor in a real VS Code', { skip: skip || undefined, timeout: 900_000 }, () => {
@@ -129,8 +168,9 @@ describe('the training monitor in a real VS Code', { skip: skip || undefined, ti
       colorTheme: 'Default Dark Modern',
       viewport: { width: 1500, height: 1000 },
       settings: {
-        // small and quick: the test is about the monitor, not the samples
-        'dcganLab.training.backend': 'wasm', 'dcganLab.training.batch': 8, 'dcganLab.training.ngf': 16, 'dcganLab.training.ndf': 16,
+        // small: the test is about the monitor, not the samples; about a second a step on the wasm engine, so that
+        // the status bar and the monitor can be read (and photographed) at the same step
+        'dcganLab.training.backend': 'wasm', 'dcganLab.training.batch': 8, 'dcganLab.training.ngf': 32, 'dcganLab.training.ndf': 32,
         'dcganLab.training.sampleEvery': 5,
       },
     });
@@ -146,10 +186,10 @@ describe('the training monitor in a real VS Code', { skip: skip || undefined, ti
   it('shows the loss curves and a sample grid while the built-in DCGAN trains, and "Stop Training" as stopped', async () => {
     await vs.step('monitor-train', async () => {
       const { page } = vs;
-      await trainFromPalette(page, { model: 'builtin', size: 32, data: 'builtin', steps: 5000 });
+      await trainFromPalette(page, { model: 'builtin', size: 64, data: 'builtin', steps: 5000 });
       await waitForStep(page, 2);
       await showSidebar(page);
-      await widenSidebar(page, 420);
+      await setSidebarWidth(page, 420);
       const live = await waitMonitor(page, (v) => v.lossPoints >= 2 && !!v.sample?.loaded && v.status === 'running', 'two loss points and a sample grid');
       assert.match(live.runName, /^run-/);
       assert.ok(live.bluePixels > 20, `the D loss line is drawn (${live.bluePixels} pixels in --vscode-charts-blue)`);
@@ -158,6 +198,18 @@ describe('the training monitor in a real VS Code', { skip: skip || undefined, ti
       await waitForStep(page, 12).catch(() => undefined);
       await vs.screenshot('monitor-running');
 
+      // one img/s figure: read at the same step, the status bar and the monitor's header agree (they showed 69.8
+      // and 89); photographed while neither changes
+      for (const deadline = Date.now() + 60_000; ; await sleep(100)) {
+        const a = await speeds(page).catch(() => null);
+        if (a && a.bar.split(':')[0] === a.monitor.split(':')[0]) {
+          assert.equal(a.monitor, a.bar, 'the monitor\'s header and the status bar at the same step');
+          await vs.screenshot('monitor-img-per-sec');
+          if (JSON.stringify(await speeds(page)) === JSON.stringify(a)) break;
+        }
+        if (Date.now() > deadline) throw new Error(`the status bar and the monitor never showed the same step long enough: ${JSON.stringify(a)}`);
+      }
+
       await stopFromPalette(page);
       const stopped = await waitMonitor(page, (v) => v.status === 'stopped', 'the monitor to show stopped', 60_000);
       assert.equal(stopped.runName, runName);
@@ -165,6 +217,24 @@ describe('the training monitor in a real VS Code', { skip: skip || undefined, ti
       assert.ok(stoppedPoints >= 2);
       await sleep(500);
       await vs.screenshot('monitor-dark');
+    });
+  });
+
+  it('shows the whole sample grid at a narrow and a wide sidebar, keeping its aspect ratio', async () => {
+    await vs.step('monitor-grid', async () => {
+      const { page } = vs;
+      for (const [name, width] of [['narrow', 240], ['wide', 760]] as const) {
+        await setSidebarWidth(page, width);
+        const g = await waitFor(async () => {
+          const v = await readGrid(await monitorFrame(page, 5_000));
+          // (laid out for this width: the view is as wide as the sidebar)
+          return v && Math.abs(v.view[0] - width) < 40 ? v : null;
+        }, 15_000, `the grid at a ${name} sidebar`);
+        assertWholeGrid(g, `${name} sidebar (${width} px)`);
+        await sleep(300);
+        await vs.screenshot(`monitor-grid-${name}`);
+      }
+      await setSidebarWidth(page, 420);
     });
   });
 

@@ -2,7 +2,8 @@
  * "Train DCGAN" in a real VS Code (code-server + Chromium), from the packaged .vsix: the built-in DCGAN at 32×32
  * on the built-in dataset from the command palette, the scan report shown before the first step, the step in the
  * status bar, "Stop Training" ending it with a checkpoint and samples in the run folder, "Open Run Folder"; a
- * model file whose pair does not fit at the chosen size refused with the cursor on the culprit line; and "Install
+ * model file whose pair does not fit at the chosen size refused with the cursor on the culprit line and the reason
+ * first in the toast; a run on a folder without images failing with the reason first in its toast; and "Install
  * GPU Engine" failing (libtensorflow's host pointed at a name that never resolves) with a message that says so.
  * And the .vsix's own worker, unzipped where no node_modules is above it, trains on an image folder with the
  * sharp the .vsix ships.
@@ -18,9 +19,12 @@ import { encodePng } from '../../src/engine/data/png';
 import { TRAIN_DEFAULTS, type RunStart, type TrainResult } from '../../src/engine/types';
 import { TrainingClient } from '../../src/protocol/client';
 import { ROOT, e2eSkip, notifications, openFile, startPackaged, waitFor, type PackagedVSCode } from './harness';
-import { runPaletteCommand, stopFromPalette, trainFromPalette, trainingStatus, waitForStep } from './training';
+import { runPaletteCommand, stopFromPalette, trainFromPalette, trainingStatus, waitForStatus, waitForStep } from './training';
 
 const skip = e2eSkip();
+
+/** A toast's message, from notifications()' text (an expanded toast lists its source and buttons first). */
+const toastMessage = (toast: string): string => toast.slice(toast.indexOf('DCGAN Lab:'));
 
 describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 900_000 }, () => {
   let vs: PackagedVSCode;
@@ -77,7 +81,12 @@ describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 90
       await openFile(page, 'upsample.py');
       await trainFromPalette(page, { model: 'Generator / Discriminator from upsample.py', size: 40 });
       const msg = await waitFor(async () => (await notifications(page)).find((n) => /cannot be trained/.test(n)), 30_000, 'the refusal');
-      assert.match(msg, /upsample\.py:66: Discriminator on \[8, 1, 40, 40\]: RuntimeError: mat1 and mat2 shapes cannot be multiplied \(8x1152 and 512x1\)/);
+      // the reason first, the file's name and line after it: the workspace's temporary path no longer comes first
+      // and pushes the reason out of the toast (the output channel has the whole path)
+      assert.match(toastMessage(msg), /^DCGAN Lab: the model cannot be trained: Discriminator on \[8, 1, 40, 40\]: RuntimeError: mat1 and mat2 shapes cannot be multiplied \(8x1152 and 512x1\) \(adv_layer\.0, Linear\) \(upsample\.py:66\)$/);
+      assert.ok(!msg.includes(vs.workspace), msg);
+      // a button keeps the toast open at its full height: the whole reason is shown, not one cut line
+      assert.match(msg, /Show Output/);
       // line 66, `self.adv_layer = nn.Sequential(nn.Linear(128 * ds_size ** 2, 1), nn.Sigmoid())`, is selected
       // (columns 9–87: the statement without its indentation), the cursor at its end
       const where = await waitFor(async () => {
@@ -89,6 +98,24 @@ describe('Train DCGAN in a real VS Code', { skip: skip || undefined, timeout: 90
       assert.ok(!existsSync(path.join(vs.workspace, 'runs')) || readdirSync(path.join(vs.workspace, 'runs')).filter((d) => d.startsWith('run-')).length === 1);
       await vs.screenshot('train-refused');
     });
+  });
+
+  it('a run that fails says why first in its toast, the folder by its name', async () => {
+    const bad = mkdtempSync(path.join(os.tmpdir(), 'dcgan-lab-e2e-train-no-images-'));
+    try {
+      await vs.step('train-failed', async () => {
+        const { page } = vs;
+        writeFileSync(path.join(bad, 'notes.txt'), 'not an image');
+        await trainFromPalette(page, { model: 'builtin', size: 32, data: bad, steps: 200 });
+        const msg = await waitFor(async () => (await notifications(page)).find((n) => /training failed/.test(n)), 120_000, 'the failure toast');
+        assert.match(toastMessage(msg), new RegExp(`^DCGAN Lab: training failed: no readable images in ${path.basename(bad)}: 1 file\\(s\\), e\\.g\\. notes\\.txt: not an image`));
+        assert.ok(!msg.includes(bad), msg);
+        assert.match(await waitForStatus(page, /DCGAN failed/, 30_000), /DCGAN failed/);
+        await vs.screenshot('train-failed');
+      });
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
   });
 
   it('"Install GPU Engine" fails with a message naming the host it could not reach', async (t) => {

@@ -100,8 +100,13 @@ export async function answerInputBox(page: Page, title: string, value: string): 
 export async function chooseFolder(page: Page, folder: string): Promise<void> {
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(folder.endsWith(path.sep) ? folder : folder + path.sep);
-  await sleep(500);
+  const typed = folder.endsWith(path.sep) ? folder : folder + path.sep;
+  // the dialog fills in its own start folder once it has listed it: a path typed before that is overwritten
+  await waitFor(async () => {
+    if ((await input.inputValue()) !== typed) await input.fill(typed);
+    await sleep(500);
+    return (await input.inputValue()) === typed;
+  }, 15_000, `the folder dialog to take ${typed}`);
   // the dialog's OK button accepts the folder typed (Enter would only descend into it)
   const ok = page.locator(`${QUICK_INPUT} .quick-input-action .monaco-button, ${QUICK_INPUT} .quick-input-ok .monaco-button`).filter({ hasText: /OK|Select|Train/i }).first();
   if (await ok.isVisible().catch(() => false)) await mouseClick(page, ok);

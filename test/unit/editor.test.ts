@@ -36,7 +36,7 @@ test('hover over a call in forward shows that call\'s shapes', async () => {
   assert.match(hoverMarkdown(item), /`main` \[N, 3, 64, 64\] → \[N, 1, 1, 1\]/);
 });
 
-test('inlay hints sit at the end of each layer line with the output shape', async () => {
+test('inlay hints sit at the end of each layer line with the output shape at the primary traced size only', async () => {
   const a = await FileAnalysis.create(SEED);
   const shapes = documentShapes(a, { inputSizes: [64] });
   const hints = inlayHints(shapes, (r) => lines[r].length);
@@ -44,7 +44,42 @@ test('inlay hints sit at the end of each layer line with the output shape', asyn
   const h = hints.find((x) => x.position.row === row);
   assert.ok(h, 'a hint on the first conv line');
   assert.equal(h!.position.column, lines[row].length);
-  assert.match(h!.label, /^ → \[N, 8, 32, 32\] \| \[N, 8, 64, 64\]/);
+  // the file's first example call (64×64); the 128×128 and 32×32 calls are in the hover and the tooltip
+  assert.equal(h!.label, ' → [N, 8, 32, 32]');
+  assert.match(h!.tooltip, /\[N, 8, 64, 64\]/);
+  for (const x of hints) assert.doesNotMatch(x.label, /\|/, `one shape per line: ${x.label}`);
+  assert.equal(hints.find((x) => x.position.row === lineOf('nn.Conv2d(width * 8, 1, kernel_size=4'))?.label, ' → [N, 1, 1, 1]');
+});
+
+test('without an example call the hint is at the first of dcganLab.inputSizes; a run that raised first is named', async () => {
+  const src = `import torch.nn as nn
+
+class D(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 8, 4, 2, 1)
+        self.b = nn.Conv2d(8, 1, 8, 1, 0)
+        self.c = nn.Sigmoid()
+
+    def forward(self, x):
+        return self.c(self.b(self.a(x)))
+`;
+  const rows = src.split('\n');
+  const a = await FileAnalysis.create(src);
+  const hint = (sizes: number[], needle: string) => inlayHints(documentShapes(a, { inputSizes: sizes }), (r) => rows[r].length)
+    .find((h) => h.position.row === rows.findIndex((l) => l.includes(needle)))?.label;
+  assert.equal(hint([32, 64], 'nn.Conv2d(3, 8'), ' → [N, 8, 16, 16]');
+  assert.equal(hint([64, 32], 'nn.Conv2d(3, 8'), ' → [N, 8, 32, 32]');
+  // at 8×8 the 8×8 kernel sees 4×4 and raises: the Sigmoid's shape is from the 16×16 run, and says so
+  assert.equal(hint([8, 16], 'nn.Sigmoid()'), ' → [N, 1, 1, 1] at 16×16');
+});
+
+test('DL007 (a layer resizes its input) is a hint, not a Problems entry; dcganLab.diagnostics.resizeInfo turns it off', async () => {
+  const a = await FileAnalysis.create(SEED);
+  const resize = documentShapes(a, { inputSizes: [64] }).diagnostics.filter((d) => d.code === 'DL007');
+  assert.ok(resize.length >= 4, `DL007 on the conv lines: ${resize.length}`);
+  for (const d of resize) assert.equal(d.severity, 'hint', d.message);
+  assert.deepEqual(documentShapes(a, { inputSizes: [64], resizeInfo: false }).diagnostics.filter((d) => d.code === 'DL007'), []);
 });
 
 test('diagnostics: the culprit layer gets PyTorch\'s error; the 3×3 map and the size range get warnings', async () => {

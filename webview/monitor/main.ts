@@ -15,7 +15,7 @@ import type { Alert } from '../../src/engine/types';
 import { emaStart, smoothInto, type EmaState } from '../common/smoothing';
 import { onThemeChange } from '../common/theme';
 import { Chart, type SeriesSpec } from './chart';
-import { etaMs, formatDuration } from '../../src/core/progress';
+import { headerStats, isLiveRun } from './stats';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -78,6 +78,7 @@ const els = {
   sampleNone: h('p', { class: 'muted note' }, 'The first sample grid appears after the first sampleEvery steps.'),
   sampleSlider: h('input', { type: 'range', min: 0, max: 0, step: 1, 'aria-label': 'Sample step', 'data-testid': 'sample-slider' }),
   sampleLabel: h('span', { class: 'slider-value', 'data-testid': 'sample-label' }),
+  sampleStepRow: h('label', { class: 'slider' }, 'Step'),
   runs: h('div', { class: 'runs', 'data-testid': 'runs' }),
   buttons: {
     train: h('vscode-button', { 'data-testid': 'train' }, 'Train DCGAN'),
@@ -95,6 +96,7 @@ function section(title: string, ...kids: (Node | string)[]): HTMLElement {
 }
 
 els.empty.append(els.buttons.trainEmpty);
+els.sampleStepRow.append(els.sampleSlider, els.sampleLabel);
 els.progress.append(els.progressFill);
 const b = els.buttons;
 els.body.append(
@@ -106,6 +108,8 @@ els.body.append(
     els.stats,
   ),
   els.alerts,
+  // the samples first: below the charts, the grid began at the view's bottom edge and showed half its rows
+  section('Samples (fixed noise)', els.sampleNone, els.sampleImg, els.sampleStepRow),
   section('Loss',
     h('div', { class: 'controls' },
       h('label', { class: 'slider' }, 'Smoothing', els.smoothing, els.smoothingValue),
@@ -113,8 +117,6 @@ els.body.append(
     els.lossChart, els.lossReadout),
   section('D(x) and D(G(z))', els.dChart, els.dReadout),
   section('Sliced Wasserstein distance', els.swdNote, els.swdChart, els.swdReadout),
-  section('Samples (fixed noise)', els.sampleNone, els.sampleImg,
-    h('label', { class: 'slider' }, 'Step', els.sampleSlider, els.sampleLabel)),
 );
 const runsSection = section('Runs', els.runs);
 app.append(els.empty, els.body, runsSection);
@@ -284,12 +286,6 @@ function statusLabel(r: MonitorRun): string {
   return r.status;
 }
 
-
-function last<T>(xs: T[]): T | undefined {
-  return xs[xs.length - 1];
-}
-
-
 function stat(label: string, value: string, testid: string): HTMLElement {
   return h('div', { class: 'stat', 'data-testid': testid }, h('span', { class: 'stat-value' }, value), h('span', { class: 'stat-label' }, label));
 }
@@ -307,17 +303,11 @@ function renderHeader(): void {
   const processes = be?.processes && be.processes > 1 ? ` · ${be.processes} processes` : '';
   els.device.textContent = be ? `${be.name} · ${be.device}${processes}` : run.origin === 'past' ? 'read from the run folder' : 'starting the worker…';
   if (run.start) els.device.title = `${run.start.model}\n${run.start.dataset.source}: ${run.start.dataset.count} images${be?.python ? `\npython: ${be.python}` : ''}`;
-  const step = last(m.step) ?? 0;
+  const step = m.step[m.step.length - 1] ?? 0;
   const total = run.totalSteps ?? run.start?.totalSteps;
-  const liveRun = run.origin === 'live' && (run.status === 'running' || run.status === 'starting' || run.status === 'paused' || run.status === 'stopping');
+  const liveRun = isLiveRun(run);
   els.progressFill.style.width = total ? `${Math.min(100, (100 * step) / total)}%` : '0';
-  els.stats.replaceChildren(
-    stat('step', total ? `${step.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}` : step.toLocaleString('en-US'), 'stat-step'),
-    stat('epoch', String(last(m.epoch) ?? '–'), 'stat-epoch'),
-    stat('img/s', last(m.imgPerSec) != null ? (last(m.imgPerSec) as number).toFixed(0) : '–', 'stat-speed'),
-    stat('elapsed', formatDuration(last(m.elapsedMs) ?? null), 'stat-elapsed'),
-    stat('ETA', liveRun && run.status !== 'paused' && total ? formatDuration(etaMs(m.step, m.elapsedMs, total)) : '–', 'stat-eta'),
-  );
+  els.stats.replaceChildren(...headerStats(run).map((x) => stat(x.label, x.value, x.testid)));
   const live = run.origin === 'live';
   b.train.hidden = liveRun;
   b.pause.hidden = !(live && run.status === 'running');
@@ -368,6 +358,30 @@ function renderSamples(): void {
   // only the grid on screen is loaded
   if (els.sampleImg.getAttribute('src') !== s[i].uri) els.sampleImg.src = s[i].uri;
 }
+
+/** Below this height the grid is not made smaller to fit the view: the view is then scrolled to see it whole. */
+const SAMPLE_MIN_PX = 160;
+
+/**
+ * The whole grid in view at any sidebar width: as wide as the sidebar allows (at most 512 px, monitor.css) and no
+ * taller than the view below where it starts, its step slider included. CSS gets the height it may take
+ * (--sample-room) and the image's own aspect ratio (--sample-aspect), and sizes it from both.
+ */
+function fitSample(): void {
+  const img = els.sampleImg;
+  if (img.hidden) return;
+  if (img.naturalWidth && img.naturalHeight) img.style.setProperty('--sample-aspect', String(img.naturalWidth / img.naturalHeight));
+  const box = img.getBoundingClientRect();
+  const below = els.sampleStepRow.getBoundingClientRect().bottom - box.bottom + 8;
+  const room = Math.max(SAMPLE_MIN_PX, Math.floor(window.innerHeight - (box.top + window.scrollY) - below));
+  img.style.setProperty('--sample-room', `${room}px`);
+  // pixelated only when enlarged: shrunk, it would drop whole rows of pixels, the gaps between tiles among them
+  // (an 8×8 grid of 64-pixel images read as 4×4 in a narrow sidebar)
+  img.classList.toggle('shrunk', img.naturalWidth > 0 && img.getBoundingClientRect().width - 2 < img.naturalWidth);
+}
+
+els.sampleImg.addEventListener('load', fitSample);
+window.addEventListener('resize', fitSample);
 
 els.sampleSlider.addEventListener('input', () => {
   const s = run?.samples ?? [];
@@ -517,7 +531,8 @@ b.live.addEventListener('click', () => {
 // benchmark only (scripts/benchMonitor.ts): <body data-decimate="off"> draws every point, for comparison
 if (document.body.dataset.decimate === 'off') for (const c of [lossChart, dChart, swdChart]) c.decimate = false;
 
-new ResizeObserver(() => { lossChart.resize(); dChart.resize(); swdChart.resize(); }).observe(els.body);
+// (the grid is fitted in the next frame: resizing it here would resize the observed body within its own callback)
+new ResizeObserver(() => { lossChart.resize(); dChart.resize(); swdChart.resize(); requestAnimationFrame(fitSample); }).observe(els.body);
 onThemeChange(() => { lossChart.retheme(); dChart.retheme(); swdChart.retheme(); });
 
 els.body.hidden = true;

@@ -21,6 +21,7 @@ import {
 import type { RunStore } from './runState';
 import { TrainingSession } from './session';
 import { statusView } from './statusText';
+import { toastReason } from './toastText';
 
 /** how long the status bar shows a run's final state */
 const FINAL_STATE_MS = 15_000;
@@ -64,7 +65,10 @@ export function registerTraining(context: vscode.ExtensionContext, shapes: Shape
       editor.selection = new vscode.Selection(range.start, range.end);
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }
-    void vscode.window.showErrorMessage(`DCGAN Lab: the model cannot be trained: ${e.message}`);
+    // the reason first, the file's name after it (the output channel has the whole path); with a button the toast
+    // shows all of it, not one line
+    void vscode.window.showErrorMessage(`DCGAN Lab: the model cannot be trained: ${toastReason(e.message, [e.file])}`, 'Show Output')
+      .then((a) => { if (a) output.show(true); });
   };
 
   const train = vscode.commands.registerCommand('dcganLab.train', async () => {

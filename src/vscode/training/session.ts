@@ -9,6 +9,7 @@ import type { TrainConfig } from '../../engine/types';
 import { TrainingClient } from '../../protocol/client';
 import type { RunStore } from './runState';
 import { scanReportLines, scanSummary } from './statusText';
+import { toastReason } from './toastText';
 
 const setContext = (key: string, value: boolean) => vscode.commands.executeCommand('setContext', key, value);
 
@@ -23,6 +24,8 @@ export class TrainingSession {
     void setContext('dcganLab.training', true);
     void setContext('dcganLab.paused', false);
     const out = (line: string) => output.appendLine(line);
+    // a toast says the reason first and names files by their last name; the output channel has the whole text
+    const reason = (message: string) => toastReason(message, [config.model?.file, config.data, config.out]);
     out('');
     out(`── training run ${config.out}`);
     out(`model: ${config.model ? `${config.model.file}${config.model.argv?.length ? ` (argv: ${config.model.argv.join(' ')})` : ''}` : 'built-in DCGAN'}, ` +
@@ -57,7 +60,7 @@ export class TrainingSession {
     c.on('alert', (a) => {
       out(`alert (step ${a.step}, ${a.kind}): ${a.message}`);
       store.alert(a);
-      void vscode.window.showWarningMessage(`DCGAN Lab, step ${a.step}: ${a.message}`, 'Stop Training').then((x) => { if (x) this.stop(); });
+      void vscode.window.showWarningMessage(`DCGAN Lab, step ${a.step}: ${reason(a.message)}`, 'Stop Training').then((x) => { if (x) this.stop(); });
     });
     c.on('log', (line) => out(`  ${line}`));
     c.on('paused', (step) => {
@@ -74,14 +77,14 @@ export class TrainingSession {
       if (!f.fatal) { out(`worker: ${f.message}`); return; }
       out(`training failed: ${f.message}`);
       store.setStatus('failed', { error: f.message });
-      void vscode.window.showErrorMessage(`DCGAN Lab: training failed: ${f.message.split('\n')[0]}`, 'Show Output').then((a) => { if (a) output.show(true); });
+      void vscode.window.showErrorMessage(`DCGAN Lab: training failed: ${reason(f.message)}`, 'Show Output').then((a) => { if (a) output.show(true); });
     });
     c.on('done', (r) => {
       const why = r.reason && r.reason !== 'stopped' ? `: ${r.reason}` : '';
       out(r.stoppedEarly ? `stopped after step ${r.steps}${why}` : `done: ${r.steps} steps`);
       out(`run folder: ${r.out}${r.lastCheckpoint ? `\n  checkpoint: ${r.lastCheckpoint}` : ''}${r.generatorExport ? `\n  generator: ${r.generatorExport}` : ''}`);
       store.setStatus('done', { result: r });
-      const msg = r.stoppedEarly ? `DCGAN Lab: training stopped after step ${r.steps.toLocaleString('en-US')}${why}.` : `DCGAN Lab: training finished (${r.steps.toLocaleString('en-US')} steps).`;
+      const msg = r.stoppedEarly ? `DCGAN Lab: training stopped after step ${r.steps.toLocaleString('en-US')}${why && `: ${reason(r.reason!).replace(/\.$/, '')}`}.` : `DCGAN Lab: training finished (${r.steps.toLocaleString('en-US')} steps).`;
       void (why ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(msg, 'Open Run Folder')
         .then((a) => { if (a) void vscode.commands.executeCommand('dcganLab.openRunFolder'); });
     });

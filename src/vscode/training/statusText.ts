@@ -1,11 +1,11 @@
 /**
- * The training status bar item's words, from the run's snapshot: step/total, images per second and the time
- * left while it runs; paused, stopping; the final state once it ended. Also the scan report's summary shown
+ * The training status bar item's words, from the run's snapshot: step/total, images per second (over the recent
+ * window, as the monitor's header shows it: core/progress.ts) and the time left while it runs; paused, stopping; the final state once it ended. Also the scan report's summary shown
  * before the first step.
  *
  * No 'vscode' import: unit-tested in plain Node (test/unit/training/statusText.test.ts).
  */
-import { etaMs, formatDuration } from '../../core/progress';
+import { ETA_WINDOW, etaMs, formatDuration, formatImgPerSec, recentImgPerSec } from '../../core/progress';
 import type { ScanReport } from '../../engine/types';
 import type { RunSnapshot } from './runState';
 
@@ -34,7 +34,8 @@ export function statusView(run: RunSnapshot): StatusView {
       return { text: '$(loading~spin) DCGAN starting…', tooltip: `${head}: starting the worker, the backend, the model and the data…${click}` };
     case 'running': {
       const parts = [`$(pulse) DCGAN ${where}`];
-      if (last) parts.push(`${last.imgPerSec >= 100 ? n(last.imgPerSec) : last.imgPerSec.toFixed(1)} img/s`);
+      const speed = recentImgPerSec(run.metrics.slice(-ETA_WINDOW).map((m) => m.imgPerSec));
+      if (speed !== null) parts.push(`${formatImgPerSec(speed)} img/s`);
       const eta = etaMs(run.metrics.map((m) => m.step), run.metrics.map((m) => m.elapsedMs), total);
       if (eta !== null) parts.push(`ETA ${formatDuration(eta)}`);
       const alert = run.alerts.at(-1);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TRAIN_DEFAULTS, type RunStart, type StepMetrics } from '../../../src/engine/types';
 import { RunStore } from '../../../src/vscode/training/runState';
-import { etaMs, formatDuration } from '../../../src/core/progress';
+import { etaMs, formatDuration, formatImgPerSec, recentImgPerSec } from '../../../src/core/progress';
 import { scanReportLines, scanSummary, statusView } from '../../../src/vscode/training/statusText';
 
 const start = (over: Partial<RunStart> = {}): RunStart => ({
@@ -14,8 +14,8 @@ const start = (over: Partial<RunStart> = {}): RunStart => ({
   generatorParams: 1000, discriminatorParams: 800, firstStep: 1, totalSteps: 1000,
   dataset: { source: 'built-in procedural dataset (seed 0)', count: 4096, sizes: [['64x64', 4096]], formats: { procedural: 4096 }, skipped: [] }, ...over,
 });
-const metric = (step: number, elapsedMs: number): StepMetrics => ({
-  step, epoch: 0, lossD: 1.2346, lossG: 0.6789, dReal: 0.61, dFake: 0.42, dFakeAfter: 0.4, gradNormD: 1, gradNormG: 1, imgPerSec: 85.4, elapsedMs,
+const metric = (step: number, elapsedMs: number, imgPerSec = 85.4): StepMetrics => ({
+  step, epoch: 0, lossD: 1.2346, lossG: 0.6789, dReal: 0.61, dFake: 0.42, dFakeAfter: 0.4, gradNormD: 1, gradNormG: 1, imgPerSec, elapsedMs,
 });
 const text = (s: RunStore) => statusView(s.snapshot()!).text;
 
@@ -76,6 +76,32 @@ test('ETA follows the last 20 steps (a pause or a slow start fades out), and nee
   assert.equal(formatDuration(null), '–');
   assert.equal(formatDuration(6000), '0:06');
   assert.equal(formatDuration(3_725_000), '1h02m');
+});
+
+test('img/s is the recent window\'s (the ETA\'s last 20 steps), not the last step\'s jittery figure', () => {
+  const s = new RunStore();
+  s.begin({ ...TRAIN_DEFAULTS, out: '/r/run-speed', steps: 1000 });
+  s.started(start());
+  // steps alternate 60 and 120 img/s (a garbage-collector pause every other step): 2 batches in 1/60 + 1/120 s
+  for (let k = 1; k <= 40; k++) s.progress(metric(k, k * 100, k % 2 ? 60 : 120));
+  assert.match(text(s), /^\$\(pulse\) DCGAN 40\/1,000 · 80\.0 img\/s · ETA /);
+  // a change of pace shows within the window, and an old slow start is out of it
+  for (let k = 41; k <= 60; k++) s.progress(metric(k, k * 100, 200));
+  assert.match(text(s), / · 200 img\/s · /);
+});
+
+test('recentImgPerSec: the harmonic mean of the last 20 steps\' img/s (images over time), gaps skipped', () => {
+  assert.equal(recentImgPerSec([]), null);
+  assert.equal(recentImgPerSec([null]), null);
+  assert.equal(recentImgPerSec([50]), 50);
+  assert.equal(recentImgPerSec([60, 120]), 80);
+  assert.equal(recentImgPerSec([60, null, 120, Number.NaN]), 80);
+  // only the last 20 rows count: a slow warm-up step before them does not
+  assert.ok(Math.abs(recentImgPerSec([1, ...new Array<number>(20).fill(100)])! - 100) < 1e-9);
+  assert.equal(formatImgPerSec(null), '–');
+  assert.equal(formatImgPerSec(8.44), '8.4');
+  assert.equal(formatImgPerSec(99.96), '100');
+  assert.equal(formatImgPerSec(1234.5), '1,235');
 });
 
 test('the scan report: count, sizes and skipped files, in a line and in the output channel', () => {
